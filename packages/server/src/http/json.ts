@@ -1,0 +1,28 @@
+/**
+ * JSON answers, errors included: every error body is `{ "error": "…" }` with a fitting status.
+ */
+import type { ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { STATUS_CODES } from 'node:http'
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body)
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
+  response.end(json)
+}
+
+export function sendError(response: ServerResponse, status: number, error: string): void {
+  sendJson(response, status, { error })
+}
+
+/** Refuse a WebSocket upgrade with a plain HTTP answer and a JSON reason, then drop the socket. */
+export function refuseUpgrade(socket: Duplex, status: number, error: string): void {
+  const json = JSON.stringify({ error })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(json)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      json,
+  )
+}

@@ -1,0 +1,115 @@
+/**
+ * The HTTP API: health, metrics and read-only room information. Writes go through the
+ * WebSocket only.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isValidRoomName } from '@cowrite/protocol'
+import type { Logger } from '../log.js'
+import type { Metrics } from '../metrics.js'
+import type { RoomRegistry } from '../rooms/room-registry.js'
+import type { Storage } from '../storage/storage.js'
+import { sendError, sendJson } from './json.js'
+
+export interface RoutesContext {
+  registry: RoomRegistry
+  storage: Storage
+  metrics: Metrics
+  log: Logger
+  corsOrigin: string
+}
+
+interface RoomSummary {
+  name: string
+  connections: number
+  length: number
+  updatedAt: string | null
+}
+
+const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/text)?$/
+
+export function createRoutes(context: RoutesContext) {
+  const { registry, storage, metrics, corsOrigin } = context
+
+  async function listRooms(): Promise<RoomSummary[]> {
+    const rooms = new Map<string, RoomSummary>()
+    for (const stored of await storage.list()) {
+      rooms.set(stored.name, { name: stored.name, connections: 0, length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString() })
+    }
+    for (const room of registry.loaded()) rooms.set(room.name, loadedSummary(room.name)!)
+    return [...rooms.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  function loadedSummary(name: string): RoomSummary | undefined {
+    const room = registry.get(name)
+    if (!room) return undefined
+    return { name, connections: room.connectionCount, length: room.text().length, updatedAt: new Date(room.updatedAt).toISOString() }
+  }
+
+  async function roomInfo(response: ServerResponse, name: string): Promise<void> {
+    const room = registry.get(name)
+    if (room) {
+      sendJson(response, 200, { ...loadedSummary(name), users: room.users() })
+      return
+    }
+    const stored = await storage.get(name)
+    if (!stored) return sendError(response, 404, `room ${name} not found`)
+    sendJson(response, 200, { name, connections: 0, users: [], length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString() })
+  }
+
+  async function roomText(response: ServerResponse, name: string): Promise<void> {
+    if (!registry.get(name) && !(await storage.get(name))) return sendError(response, 404, `room ${name} not found`)
+    const room = await registry.acquire(name)
+    const text = room.text()
+    registry.release(room)
+    response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
+    response.end(text)
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    const path = url.pathname
+    if (path === '/healthz') {
+      const failing = registry.failing()
+      if (failing.length === 0) return sendJson(response, 200, { ok: true })
+      return sendJson(response, 503, { ok: false, error: 'storage failing', rooms: failing.map((room) => room.name) })
+    }
+    if (path === '/metrics') {
+      const body = await metrics.registry.metrics()
+      response.writeHead(200, { 'Content-Type': metrics.registry.contentType })
+      response.end(body)
+      return
+    }
+    if (path === '/api/rooms') return sendJson(response, 200, await listRooms())
+    const match = ROOM_ROUTE.exec(path)
+    if (match) {
+      const name = match[1]!
+      if (!isValidRoomName(name)) return sendError(response, 400, `invalid room name ${JSON.stringify(name)}`)
+      return match[2] ? roomText(response, name) : roomInfo(response, name)
+    }
+    sendError(response, 404, `no route for ${path}`)
+  }
+
+  /** Node's request listener: CORS, method check, then the routes; errors become JSON 500s. */
+  return function handle(request: IncomingMessage, response: ServerResponse): void {
+    response.setHeader('Access-Control-Allow-Origin', corsOrigin)
+    if (corsOrigin !== '*') response.setHeader('Vary', 'Origin')
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Headers': 'Authorization, Last-Event-ID, Content-Type',
+        'Access-Control-Max-Age': '86400',
+      })
+      response.end()
+      return
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD, OPTIONS')
+      return sendError(response, 405, `method ${request.method} not allowed`)
+    }
+    route(request, response).catch((error: unknown) => {
+      context.log.error({ err: error, url: request.url }, 'request failed')
+      if (!response.headersSent) sendError(response, 500, 'internal error')
+      else response.destroy()
+    })
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Prometheus metrics of one server. Each server owns its registry (never prom-client's global
+ * one), so two servers in one process count apart.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type ErrorKind =
+  | 'undecodable'
+  | 'too-big'
+  | 'send-buffer-overflow'
+  | 'rate-limited'
+  | 'bad-room'
+  | 'storage'
+  | 'socket'
+
+export function createMetrics(options: { processMetrics: boolean }) {
+  const registry = new Registry()
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'cowrite_' })
+  const registers = [registry]
+  const errors = new Counter({ name: 'cowrite_errors_total', help: 'Client and storage errors by kind', labelNames: ['kind'], registers })
+  const messagesReceived = new Counter({
+    name: 'cowrite_messages_received_total',
+    help: 'WebSocket messages received, by y-websocket message type',
+    labelNames: ['type'],
+    registers,
+  })
+  return {
+    registry,
+    connections: new Gauge({ name: 'cowrite_connections', help: 'Open WebSocket connections', registers }),
+    rooms: new Gauge({ name: 'cowrite_rooms', help: 'Rooms loaded in memory', registers }),
+    messagesReceived,
+    messagesSent: new Counter({ name: 'cowrite_messages_sent_total', help: 'WebSocket messages sent', registers }),
+    bytesReceived: new Counter({ name: 'cowrite_bytes_received_total', help: 'WebSocket bytes received', registers }),
+    bytesSent: new Counter({ name: 'cowrite_bytes_sent_total', help: 'WebSocket bytes sent', registers }),
+    updates: new Counter({ name: 'cowrite_updates_total', help: 'Document updates applied and stored', registers }),
+    storageAppendSeconds: new Histogram({
+      name: 'cowrite_storage_append_seconds',
+      help: 'Time to durably append one event-loop turn of updates',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    }),
+    /** Count one error of `kind`. */
+    error(kind: ErrorKind): void {
+      errors.inc({ kind })
+    },
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

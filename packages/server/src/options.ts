@@ -1,0 +1,45 @@
+/**
+ * What a server can be told, and what it assumes when it is not. The CLI maps flags and
+ * environment variables onto these; nothing here reads `process.env`.
+ */
+import type { Logger } from './log.js'
+import type { Storage } from './storage/storage.js'
+
+export interface ServerOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string
+  /** Port; 0 picks a free one. Default 1234. */
+  port?: number
+  /** Where documents are kept. Default: a fresh in-memory store. */
+  storage?: Storage
+  /** Largest incoming frame in bytes; larger ones close the socket with 1009. Default 16 MiB. */
+  maxMessage?: number
+  /** Unsent bytes per socket before it is dropped as a slow consumer (1013). Default 64 MiB. */
+  sendBufferLimit?: number
+  /** Incoming messages per second per socket (burst 10×); 0 disables. Default 1000. */
+  rateLimit?: number
+  /** Idle room grace period before unloading. Default 30 s. */
+  unloadAfterMs?: number
+  /** Interval between liveness pings; a socket missing one pong is dropped. Default 30 s. */
+  pingIntervalMs?: number
+  /** `Access-Control-Allow-Origin` for HTTP answers. Default `*`. */
+  corsOrigin?: string
+  /** Structured logger; default pino at `logLevel` on stderr. */
+  logger?: Logger
+  /** Level of the default logger. Default `info`. */
+  logLevel?: string
+  /** Also export Node process metrics (CPU, memory, event loop). Default false. */
+  processMetrics?: boolean
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 1234,
+  maxMessage: 16 * 1024 * 1024,
+  sendBufferLimit: 64 * 1024 * 1024,
+  rateLimit: 1000,
+  unloadAfterMs: 30_000,
+  pingIntervalMs: 30_000,
+  corsOrigin: '*',
+  logLevel: 'info',
+} as const

@@ -1,0 +1,237 @@
+/**
+ * One room on this instance: its Y.Doc, its Awareness and the sockets attached to it. When an
+ * update becomes durable is the commit queue's business (rooms/commit-queue.ts); how bytes are
+ * framed and bounded is the connection's (sync/connection.ts).
+ */
+import * as Y from 'yjs'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import { CloseCode } from '@cowrite/protocol'
+import type { Logger } from '../log.js'
+import type { Metrics } from '../metrics.js'
+import type { Connection } from '../sync/connection.js'
+import {
+  encodeAwarenessEntries,
+  encodeAwarenessMessage,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  type AwarenessEntry,
+  type IncomingMessage,
+} from '../sync/messages.js'
+import { batchForFanOut, type PendingUpdate } from './fan-out.js'
+
+/** The name of the shared text every editor binds to. */
+export const CONTENT = 'content'
+
+/** Where a room hands its updates to be stored before anyone else sees them. */
+export interface CommitScheduler {
+  schedule(room: Room): void
+}
+
+export interface RoomContext {
+  log: Logger
+  metrics: Metrics
+  commits: CommitScheduler
+  /** Called whenever the room's last connection leaves or a commit completes with none attached. */
+  onIdle(room: Room): void
+}
+
+/** A state vector that knows nothing: what a fresh client sends in sync step 1. */
+const EMPTY_STATE_VECTOR_LENGTH = 1
+
+export class Room {
+  readonly doc = new Y.Doc()
+  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  /** Each socket with the awareness client ids it introduced. */
+  private readonly connections = new Map<Connection, Set<number>>()
+  /** Updates applied but not yet stored, in order. */
+  private pending: PendingUpdate<Connection | null>[] = []
+  /** Callbacks waiting until everything applied so far is stored. */
+  private waitingForCommit: Array<() => void> = []
+  /** Sync step 2 for a fresh client, valid until the next update. */
+  private fullStateMessage: Uint8Array | null = null
+  /** Error of the last failed commit; cleared by the next successful one. */
+  storageError: Error | null = null
+  updatedAt = Date.now()
+
+  constructor(
+    readonly name: string,
+    stored: readonly Uint8Array[],
+    private readonly context: RoomContext,
+  ) {
+    this.awareness.setLocalState(null)
+    this.doc.transact(() => {
+      for (const update of stored) Y.applyUpdate(this.doc, update)
+    })
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
+    this.awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwarenessUpdate(changes, origin))
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  /** Whether unloading now would lose nothing and strand no one. */
+  get isIdle(): boolean {
+    return this.connections.size === 0 && this.pending.length === 0 && this.storageError === null
+  }
+
+  text(): string {
+    return this.doc.getText(CONTENT).toString()
+  }
+
+  /** The users present, from their awareness `user` fields. */
+  users(): Array<{ name: string; color: string | null }> {
+    const users: Array<{ name: string; color: string | null }> = []
+    for (const state of this.awareness.getStates().values()) {
+      const user = (state as { user?: { name?: unknown; color?: unknown } }).user
+      if (user && typeof user.name === 'string') {
+        users.push({ name: user.name, color: typeof user.color === 'string' ? user.color : null })
+      }
+    }
+    return users
+  }
+
+  /**
+   * Attach a socket and start the server half of the handshake: sync step 1, then the current
+   * awareness states. The socket's awareness ids are removed when it closes, so no cursor
+   * outlives its owner.
+   */
+  attach(connection: Connection): void {
+    this.connections.set(connection, new Set())
+    connection.onMessage((message) => this.receive(connection, message))
+    connection.onClose(() => this.detach(connection))
+    connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    if (this.awareness.getStates().size > 0) {
+      connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
+    }
+  }
+
+  /** Take the updates to store in this commit. */
+  takePending(): PendingUpdate<Connection | null>[] {
+    const pending = this.pending
+    this.pending = []
+    return pending
+  }
+
+  /** The commit of `updates` succeeded: relay them, then release whoever waited for it. */
+  committed(updates: readonly PendingUpdate<Connection | null>[]): void {
+    this.storageError = null
+    this.updatedAt = Date.now()
+    for (const { message, origin } of batchForFanOut(updates)) this.broadcast(message, origin)
+    if (this.pending.length === 0) {
+      for (const callback of this.waitingForCommit.splice(0)) callback()
+    }
+    if (this.isIdle) this.context.onIdle(this)
+  }
+
+  /**
+   * The commit of `updates` failed: nothing is relayed, the sockets that sent them are closed
+   * with 1011, and the updates go back in front of the queue to be retried.
+   */
+  commitFailed(updates: readonly PendingUpdate<Connection | null>[], error: Error): void {
+    this.storageError = error
+    this.pending = [...updates, ...this.pending]
+    const origins = new Set(updates.map((update) => update.origin))
+    for (const origin of origins) {
+      if (origin && this.connections.has(origin)) {
+        origin.close(CloseCode.storageFailure, 'storage failure', { error: error.message })
+      }
+    }
+  }
+
+  /** Close every socket (shutdown) and free the doc; the room must not be used afterwards. */
+  destroy(code: number = CloseCode.shutdown, reason = 'server shutting down'): void {
+    for (const connection of [...this.connections.keys()]) connection.close(code, reason)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+
+  private receive(connection: Connection, message: IncomingMessage): void {
+    switch (message.type) {
+      case 'sync-step1':
+        this.answerSyncStep1(connection, message.stateVector)
+        return
+      case 'sync-step2':
+      case 'sync-update':
+        Y.applyUpdate(this.doc, message.update, connection)
+        return
+      case 'awareness':
+        this.receiveAwareness(connection, message.update, message.entries)
+        return
+      case 'query-awareness':
+        connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
+        return
+    }
+  }
+
+  /** Answer with what the client lacks, but only once all of it is stored. */
+  private answerSyncStep1(connection: Connection, stateVector: Uint8Array): void {
+    const answer = () => {
+      if (!connection.isOpen) return
+      if (stateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH) {
+        this.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
+        connection.send(this.fullStateMessage)
+      } else {
+        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)))
+      }
+    }
+    if (this.pending.length === 0 && this.storageError === null) answer()
+    else this.waitingForCommit.push(answer)
+  }
+
+  /**
+   * Apply an awareness update. A client that reconnects re-announces its old id with its old
+   * clock, which the removal on disconnect has outdated; answer it with that removal (the
+   * tombstone) so it bumps its clock and everyone sees it again at once.
+   */
+  private receiveAwareness(connection: Connection, update: Uint8Array, entries: readonly AwarenessEntry[]): void {
+    const tombstones: AwarenessEntry[] = []
+    for (const { clientID, clock, state } of entries) {
+      if (state === null || this.awareness.states.has(clientID)) continue
+      const known = this.awareness.meta.get(clientID)
+      if (known && known.clock >= clock) tombstones.push({ clientID, clock: known.clock, state: null })
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, connection)
+    if (tombstones.length > 0) connection.send(encodeAwarenessMessage(encodeAwarenessEntries(tombstones)))
+  }
+
+  private detach(connection: Connection): void {
+    const ids = this.connections.get(connection)
+    if (!ids) return
+    this.connections.delete(connection)
+    if (ids.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], null)
+    if (this.isIdle) this.context.onIdle(this)
+  }
+
+  private onDocUpdate(update: Uint8Array, origin: unknown): void {
+    this.fullStateMessage = null
+    this.pending.push({ update, origin: (origin as Connection | null) ?? null })
+    this.context.metrics.updates.inc()
+    this.context.commits.schedule(this)
+  }
+
+  /** Relay awareness changes to every socket, the sender included (see the contract's liveness). */
+  private onAwarenessUpdate({ added, updated, removed }: AwarenessChanges, origin: unknown): void {
+    const ids = origin ? this.connections.get(origin as Connection) : undefined
+    if (ids) {
+      for (const id of added) ids.add(id)
+      for (const id of updated) ids.add(id)
+      for (const id of removed) ids.delete(id)
+    }
+    const changed = [...added, ...updated, ...removed]
+    this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)), null)
+  }
+
+  /** Send one encoded message to every socket but `except`. */
+  private broadcast(message: Uint8Array, except: Connection | null): void {
+    for (const connection of this.connections.keys()) {
+      if (connection !== except) connection.send(message)
+    }
+  }
+}
+
+interface AwarenessChanges {
+  added: number[]
+  updated: number[]
+  removed: number[]
+}

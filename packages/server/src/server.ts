@@ -1,0 +1,86 @@
+/**
+ * `createServer`: one HTTP server carrying the API and the WebSocket sync endpoint, with
+ * everything it owns (rooms, storage, metrics, timers) hanging off the returned object, so any
+ * number of servers can run in one process.
+ */
+import { createServer as createHttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer } from 'ws'
+import { createRoutes } from './http/routes.js'
+import { createLogger, type Logger } from './log.js'
+import { createMetrics } from './metrics.js'
+import { DEFAULTS, type ServerOptions } from './options.js'
+import { RoomRegistry } from './rooms/room-registry.js'
+import { createMemoryStorage } from './storage/memory.js'
+import type { Connection } from './sync/connection.js'
+import { createUpgradeHandler } from './sync/upgrade.js'
+
+export interface CowriteServer {
+  /** `http://HOST:PORT` with the port actually bound. */
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly log: Logger
+  /** Stop accepting, store what is pending, close sockets with 1001, close storage. */
+  close(): Promise<void>
+}
+
+/** Start a server; resolves once it listens. */
+export async function createServer(options: ServerOptions = {}): Promise<CowriteServer> {
+  const host = options.host ?? DEFAULTS.host
+  const log = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel)
+  const storage = options.storage ?? createMemoryStorage()
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? false })
+  const registry = new RoomRegistry({ storage, log, metrics, unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs })
+  const connections = new Set<Connection>()
+
+  const http = createHttpServer(createRoutes({ registry, storage, metrics, log, corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin }))
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
+  const handleUpgrade = createUpgradeHandler({
+    wss,
+    registry,
+    log,
+    metrics,
+    connections,
+    limits: {
+      sendBufferLimit: options.sendBufferLimit ?? DEFAULTS.sendBufferLimit,
+      rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
+    },
+  })
+  http.on('upgrade', (request, socket, head) => void handleUpgrade(request, socket, head))
+
+  const pinger = setInterval(() => {
+    for (const connection of connections) connection.ping()
+  }, options.pingIntervalMs ?? DEFAULTS.pingIntervalMs)
+  pinger.unref()
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(options.port ?? DEFAULTS.port, host, () => {
+      http.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (http.address() as AddressInfo).port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+  let closing: Promise<void> | undefined
+  async function close(): Promise<void> {
+    clearInterval(pinger)
+    const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
+    await registry.close()
+    wss.close()
+    http.closeAllConnections()
+    await stopped
+    await storage.close()
+    log.info('server closed')
+  }
+
+  return {
+    url,
+    host,
+    port,
+    log,
+    close: () => (closing ??= close()),
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The in-process store for tests and demos: rooms survive being unloaded, not a restart.
+ */
+import { compactUpdates } from './compact.js'
+import type { RoomAppend, Storage, StoredRoom } from './storage.js'
+
+/** Log length past which a room's updates are compacted into one. */
+const COMPACT_AFTER = 512
+
+interface MemoryRoom {
+  updates: Uint8Array[]
+  length: number
+  updatedAt: number
+}
+
+export function createMemoryStorage(): Storage {
+  const rooms = new Map<string, MemoryRoom>()
+  const summary = (name: string, room: MemoryRoom): StoredRoom => ({ name, length: room.length, updatedAt: room.updatedAt })
+
+  return {
+    async load(name) {
+      const room = rooms.get(name)
+      if (!room) return []
+      if (room.updates.length > 1) room.updates = [compactUpdates(room.updates)]
+      return [...room.updates]
+    },
+    async append(batch: readonly RoomAppend[]) {
+      const now = Date.now()
+      for (const { room: name, updates, length } of batch) {
+        let room = rooms.get(name)
+        if (!room) rooms.set(name, (room = { updates: [], length, updatedAt: now }))
+        room.updates.push(...updates)
+        room.length = length
+        room.updatedAt = now
+        if (room.updates.length > COMPACT_AFTER) room.updates = [compactUpdates(room.updates)]
+      }
+    },
+    async list() {
+      return [...rooms].map(([name, room]) => summary(name, room))
+    },
+    async get(name) {
+      const room = rooms.get(name)
+      return room && summary(name, room)
+    },
+    async close() {
+      rooms.clear()
+    },
+  }
+}

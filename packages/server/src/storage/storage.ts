@@ -1,0 +1,33 @@
+/**
+ * The seam between rooms and durable state. A room asks storage to `load` its updates once, and
+ * the commit queue `append`s every update before any other client receives it. Implementations
+ * live one per file beside this one; the room never knows which it talks to.
+ */
+
+/** Updates of one room produced in one event-loop turn, with the room's text length after them. */
+export interface RoomAppend {
+  room: string
+  updates: readonly Uint8Array[]
+  length: number
+}
+
+/** What storage knows about a room without loading it. */
+export interface StoredRoom {
+  name: string
+  length: number
+  /** Time of the last append, ms since the epoch. */
+  updatedAt: number
+}
+
+export interface Storage {
+  /** Every stored update of the room, oldest first (a compacted snapshot counts as one); [] if new. */
+  load(room: string): Promise<Uint8Array[]>
+  /** Store all appends durably, as one transaction; resolves only once they are stored. */
+  append(batch: readonly RoomAppend[]): Promise<void>
+  /** Every stored room. */
+  list(): Promise<StoredRoom[]>
+  /** One stored room, or undefined if nothing was ever stored for it. */
+  get(room: string): Promise<StoredRoom | undefined>
+  /** Finish pending work and release the store. */
+  close(): Promise<void>
+}

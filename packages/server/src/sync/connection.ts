@@ -1,0 +1,164 @@
+/**
+ * One client's WebSocket as the server sees it: decoded messages in, bounded sends out, and one
+ * place where the socket is closed with a documented code and a log line. Which room it talks to
+ * and what its messages mean are the room's business.
+ */
+import { WebSocket, type RawData } from 'ws'
+import { CloseCode } from '@cowrite/protocol'
+import type { Logger } from '../log.js'
+import type { Metrics } from '../metrics.js'
+import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
+
+export interface ConnectionLimits {
+  /** Bytes a socket may have queued unsent before it counts as a slow consumer. */
+  sendBufferLimit: number
+  /** Messages per second, with a burst of ten seconds' worth; 0 turns the limit off. */
+  rateLimit: number
+}
+
+/** How long a socket may stay above its rate limit before it is closed. */
+const RATE_LIMIT_GRACE_MS = 10_000
+/** A slow consumer cannot read our close frame either: drop its TCP connection after this. */
+const FORCE_CLOSE_AFTER_MS = 1_000
+
+const MESSAGE_TYPE_LABEL: Record<IncomingMessage['type'], string> = {
+  'sync-step1': 'sync',
+  'sync-step2': 'sync',
+  'sync-update': 'sync',
+  awareness: 'awareness',
+  'query-awareness': 'query-awareness',
+}
+
+export class Connection {
+  /** Cleared by each ping round, set by each pong: a socket found cleared is dead. */
+  alive = true
+  private closed = false
+  private readonly closeListeners: Array<() => void> = []
+  private tokens: number
+  private lastRefill = performance.now()
+  private limitedSince = 0
+  private resumeTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly room: string,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.tokens = limits.rateLimit * 10
+    socket.on('pong', () => (this.alive = true))
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        // ws has already sent 1009 and is closing the socket.
+        this.metrics.error('too-big')
+        this.log.warn({ room, code: CloseCode.tooBig, reason: error.message }, 'closing connection: frame too big')
+      } else {
+        this.metrics.error('socket')
+        this.log.warn({ room, err: error }, 'socket error')
+      }
+    })
+    socket.on('close', () => this.detach())
+  }
+
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
+  /** Feed each well-formed message to `handler`; a malformed frame closes this socket with 1007. */
+  onMessage(handler: (message: IncomingMessage) => void): void {
+    this.socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (this.closed) return
+      const frame = data as Buffer
+      this.metrics.bytesReceived.inc(frame.byteLength)
+      if (!this.takeToken()) return
+      let message: IncomingMessage
+      try {
+        if (!isBinary) throw new ProtocolError('text frame')
+        message = decodeMessage(frame)
+      } catch (error) {
+        this.metrics.error('undecodable')
+        this.close(CloseCode.undecodable, 'undecodable frame', { detail: (error as Error).message, bytes: frame.byteLength })
+        return
+      }
+      this.metrics.messagesReceived.inc({ type: MESSAGE_TYPE_LABEL[message.type] })
+      handler(message)
+    })
+  }
+
+  /** Run `listener` once when the socket closes, for whatever reason. */
+  onClose(listener: () => void): void {
+    if (this.closed) listener()
+    else this.closeListeners.push(listener)
+  }
+
+  /** Queue `message`; a socket whose unsent bytes would pass the limit is closed with 1013. */
+  send(message: Uint8Array): void {
+    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return
+    if (this.socket.bufferedAmount + message.byteLength > this.limits.sendBufferLimit) {
+      this.metrics.error('send-buffer-overflow')
+      this.close(CloseCode.sendBufferOverflow, 'send buffer overflow', { buffered: this.socket.bufferedAmount })
+      setTimeout(() => this.socket.terminate(), FORCE_CLOSE_AFTER_MS).unref()
+      return
+    }
+    this.socket.send(message, { binary: true })
+    this.metrics.messagesSent.inc()
+    this.metrics.bytesSent.inc(message.byteLength)
+  }
+
+  /** Close with a documented code and log why; the room forgets the socket at once. */
+  close(code: number, reason: string, details: Record<string, unknown> = {}): void {
+    if (this.closed) return
+    const level = code === CloseCode.shutdown ? 'debug' : 'warn'
+    this.log[level]({ room: this.room, code, reason, ...details }, `closing connection: ${reason}`)
+    this.socket.close(code, reason)
+    this.detach()
+  }
+
+  /** Ping round: a socket that never answered the previous ping is dropped. */
+  ping(): void {
+    if (this.closed) return
+    if (!this.alive) {
+      this.log.info({ room: this.room }, 'terminating connection: missed pong')
+      this.socket.terminate()
+      this.detach()
+      return
+    }
+    this.alive = false
+    this.socket.ping()
+  }
+
+  private detach(): void {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.resumeTimer)
+    for (const listener of this.closeListeners.splice(0)) listener()
+  }
+
+  /**
+   * Token bucket: above the rate the socket stops being read until its debt is repaid (TCP
+   * backpressure, nothing dropped); one held above it for RATE_LIMIT_GRACE_MS is closed.
+   */
+  private takeToken(): boolean {
+    const { rateLimit } = this.limits
+    if (rateLimit <= 0) return true
+    const now = performance.now()
+    this.tokens = Math.min(rateLimit * 10, this.tokens + ((now - this.lastRefill) * rateLimit) / 1000)
+    this.lastRefill = now
+    if (this.tokens >= 1) this.limitedSince = 0
+    this.tokens -= 1
+    if (this.tokens >= 0) return true
+    if (this.limitedSince === 0) this.limitedSince = now
+    if (now - this.limitedSince > RATE_LIMIT_GRACE_MS) {
+      this.metrics.error('rate-limited')
+      this.close(CloseCode.rateLimited, 'rate limit exceeded', { rateLimit })
+      return false
+    }
+    if (!this.socket.isPaused) {
+      this.socket.pause()
+      const waitMs = Math.ceil((-this.tokens * 1000) / rateLimit)
+      this.resumeTimer = setTimeout(() => this.socket.resume(), waitMs)
+    }
+    return true
+  }
+}

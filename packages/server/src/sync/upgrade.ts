@@ -1,0 +1,67 @@
+/**
+ * The WebSocket door: `ws://HOST:PORT/<room>`. The room name is checked before any WebSocket
+ * exists, the room is loaded (once), and only then is the upgrade completed and the socket
+ * attached, so no message can arrive before its room is ready.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { WebSocketServer } from 'ws'
+import { isValidRoomName } from '@cowrite/protocol'
+import { refuseUpgrade } from '../http/json.js'
+import type { Logger } from '../log.js'
+import type { Metrics } from '../metrics.js'
+import type { RoomRegistry } from '../rooms/room-registry.js'
+import { Connection, type ConnectionLimits } from './connection.js'
+
+export interface UpgradeContext {
+  wss: WebSocketServer
+  registry: RoomRegistry
+  limits: ConnectionLimits
+  log: Logger
+  metrics: Metrics
+  /** Every open connection of the server, for pings and shutdown. */
+  connections: Set<Connection>
+}
+
+/** The room a WebSocket URL names: its whole path without the leading slash. */
+export function roomFromUrl(url: string | undefined): string {
+  return new URL(url ?? '/', 'http://localhost').pathname.slice(1)
+}
+
+export function createUpgradeHandler(context: UpgradeContext) {
+  const { wss, registry, limits, log, metrics, connections } = context
+
+  return async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (error) => log.debug({ err: error }, 'upgrade socket error'))
+    const name = roomFromUrl(request.url)
+    if (!isValidRoomName(name)) {
+      metrics.error('bad-room')
+      log.warn({ room: name, remote: request.socket.remoteAddress }, 'upgrade refused: invalid room name')
+      refuseUpgrade(socket, 400, `invalid room name ${JSON.stringify(name)}`)
+      return
+    }
+    let room
+    try {
+      room = await registry.acquire(name)
+    } catch (error) {
+      metrics.error('storage')
+      log.error({ room: name, err: error }, 'room failed to load')
+      refuseUpgrade(socket, 503, 'room could not be loaded')
+      return
+    }
+    if (socket.destroyed) {
+      registry.release(room)
+      return
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new Connection(ws, name, limits, log, metrics)
+      connections.add(connection)
+      metrics.connections.inc()
+      connection.onClose(() => {
+        connections.delete(connection)
+        metrics.connections.dec()
+      })
+      room.attach(connection)
+    })
+  }
+}
