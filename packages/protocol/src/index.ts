@@ -1,2 +1,21 @@
 export { ROOM_NAME_PATTERN, isValidRoomName, assertRoomName } from './room-name.js'
 export { CloseCode } from './close-codes.js'
+export {
+  ACTIVITY_TYPES,
+  STREAM_EVENT_TYPES,
+  SSE_RETRY_MS,
+  decodeStreamEvent,
+  encodeSseEvent,
+  isActivityEvent,
+  type ActivityEvent,
+  type ActivityUser,
+  type EditEvent,
+  type JoinEvent,
+  type LeaveEvent,
+  type NewActivityEvent,
+  type ResetEvent,
+  type SnapshotEvent,
+  type StreamEvent,
+  type StreamEventType,
+  type UpdateEvent,
+} from './activity.js'

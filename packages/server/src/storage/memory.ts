@@ -2,6 +2,7 @@
  * The in-process store for tests and demos: rooms survive being unloaded, not a restart.
  */
 import { compactUpdates } from './compact.js'
+import { createMemoryActivityLog } from './memory-activity.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
 /** Log length past which a room's updates are compacted into one. */
@@ -13,11 +14,15 @@ interface MemoryRoom {
   updatedAt: number
 }
 
-export function createMemoryStorage(): Storage {
+/** Events the activity log keeps unless told otherwise. */
+const DEFAULT_ACTIVITY_RETENTION = 100_000
+
+export function createMemoryStorage(options: { activityRetention?: number } = {}): Storage {
   const rooms = new Map<string, MemoryRoom>()
   const summary = (name: string, room: MemoryRoom): StoredRoom => ({ name, length: room.length, updatedAt: room.updatedAt })
 
   return {
+    activity: createMemoryActivityLog(options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
     async load(name) {
       const room = rooms.get(name)
       if (!room) return []

@@ -7,9 +7,11 @@
  *   rooms(name PK, length, updated_at, log_count, log_bytes)
  *   snapshots(room PK, data)          the compacted state
  *   updates(id PK AUTOINCREMENT, room, data)   appended since the snapshot
+ *   activity(id PK AUTOINCREMENT, room, data)  the activity log (JSON events)
  */
 import Database from 'better-sqlite3'
 import { compactUpdates } from './compact.js'
+import { createSqliteActivityLog } from './sqlite-activity.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
 const SCHEMA_VERSION = 1
@@ -21,6 +23,8 @@ export interface SqliteStorageOptions {
   compactAfterCount?: number
   /** Log bytes past which a room is compacted. Default 1 MiB. */
   compactAfterBytes?: number
+  /** Activity events kept (oldest dropped). Default 100,000. */
+  activityRetention?: number
 }
 
 interface RoomRow {
@@ -108,6 +112,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   return {
+    activity: createSqliteActivityLog(db, options.activityRetention ?? 100_000),
     async load(room) {
       return readRoom(room).updates
     },
@@ -145,6 +150,8 @@ function migrate(db: Database.Database): void {
     CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
     CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
     CREATE INDEX updates_by_room ON updates (room, id);
+    CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX activity_by_room ON activity (room, id);
     PRAGMA user_version = ${SCHEMA_VERSION};
     COMMIT;
   `)

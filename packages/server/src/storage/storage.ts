@@ -3,6 +3,7 @@
  * the commit queue `append`s every update before any other client receives it. Implementations
  * live one per file beside this one; the room never knows which it talks to.
  */
+import type { ActivityLog } from '../activity/activity-log.js'
 
 /** Updates of one room produced in one event-loop turn, with the room's text length after them. */
 export interface RoomAppend {
@@ -20,6 +21,8 @@ export interface StoredRoom {
 }
 
 export interface Storage {
+  /** The activity log kept beside the documents. */
+  readonly activity: ActivityLog
   /** Every stored update of the room, oldest first (a compacted snapshot counts as one); [] if new. */
   load(room: string): Promise<Uint8Array[]>
   /** Store all appends durably, as one transaction; resolves only once they are stored. */
