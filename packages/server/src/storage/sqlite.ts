@@ -1,23 +1,30 @@
 /**
  * The default store: one SQLite file (better-sqlite3, WAL, synchronous=NORMAL), so a document
  * survives `kill -9`. Per room an append log of updates plus one compacted snapshot; a room's log
- * is folded into its snapshot once it passes a count or a size.
+ * is folded into its snapshot once it passes a count or a size. When appends happen is the commit
+ * queue's business (rooms/commit-queue.ts); this module only makes each batch one transaction.
  *
  * Schema (PRAGMA user_version = 1):
  *   rooms(name PK, length, updated_at, log_count, log_bytes)
- *   snapshots(room PK, data)          the compacted state
- *   updates(id PK AUTOINCREMENT, room, data)   appended since the snapshot
- *   activity(id PK AUTOINCREMENT, room, data)  the activity log (JSON events)
+ *   snapshots(room PK, data)                     the compacted state
+ *   updates(id PK AUTOINCREMENT, room, data)     appended since the snapshot
+ *   activity(id PK AUTOINCREMENT, room, data)    the activity log (JSON events)
+ *
+ * A new file gets the current schema; a file with another version is refused rather than guessed at.
  */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import type { Logger } from '../log.js'
 import { compactUpdates } from './compact.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
-const SCHEMA_VERSION = 1
+/** The schema this code reads and writes. */
+export const SCHEMA_VERSION = 1
 
 export interface SqliteStorageOptions {
-  /** The database file; its directory must exist. */
+  /** The database file; its directory is created if missing. */
   path: string
   /** Log entries past which a room is compacted. Default 1000. */
   compactAfterCount?: number
@@ -25,6 +32,20 @@ export interface SqliteStorageOptions {
   compactAfterBytes?: number
   /** Activity events kept (oldest dropped). Default 100,000. */
   activityRetention?: number
+  /** Where compaction failures are reported (they never fail an append). */
+  log?: Logger
+}
+
+/** The SQLite store, with its connection exposed for operations and tests. */
+export interface SqliteStorage extends Storage {
+  readonly db: Database.Database
+  /** Fold a room's log into its snapshot now (normally done after an append passes a threshold). */
+  compact(room: string): void
+}
+
+/** Opening a file this server must not use: another schema version, or not a Cowrite database. */
+export class SchemaError extends Error {
+  override name = 'SchemaError'
 }
 
 interface RoomRow {
@@ -33,17 +54,23 @@ interface RoomRow {
   updated_at: number
 }
 
-export function createSqliteStorage(options: SqliteStorageOptions): Storage {
+export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const compactAfterCount = options.compactAfterCount ?? 1000
   const compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024
+  mkdirSync(dirname(options.path), { recursive: true })
   const db = new Database(options.path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('busy_timeout = 5000')
-  migrate(db)
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('busy_timeout = 5000')
+    migrate(db, options.path)
+  } catch (error) {
+    db.close()
+    throw error
+  }
 
   const insertUpdate = db.prepare<[string, Uint8Array]>('INSERT INTO updates (room, data) VALUES (?, ?)')
-  const upsertRoom = db.prepare<[string, number, number, number, number]>(
+  const upsertRoom = db.prepare<[string, number, number, number, number], { log_count: number; log_bytes: number }>(
     `INSERT INTO rooms (name, length, updated_at, log_count, log_bytes) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET length = excluded.length, updated_at = excluded.updated_at,
        log_count = log_count + excluded.log_count, log_bytes = log_bytes + excluded.log_bytes
@@ -74,8 +101,15 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     return { updates, lastId }
   }
 
-  /** Fold a room's log into its snapshot, in one transaction, so no reader sees half of it. */
-  const compact = db.transaction((room: string) => {
+  // One read transaction, so a load never sees a compaction half done.
+  const load = db.transaction((room: string) => readRoom(room).updates)
+
+  /**
+   * Fold a room's log into its snapshot in one transaction. Only the rows read are deleted
+   * (`id <= lastId`), so an update appended after the read would survive; and since better-sqlite3
+   * is synchronous, no append of this process can interleave with it anyway.
+   */
+  const compactNow = db.transaction((room: string) => {
     const { updates, lastId } = readRoom(room)
     if (lastId === 0) return
     upsertSnapshot.run(room, compactUpdates(updates))
@@ -92,13 +126,15 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         insertUpdate.run(room, update)
         bytes += update.byteLength
       }
-      const counts = upsertRoom.get(room, length, now, updates.length, bytes) as { log_count: number; log_bytes: number }
+      const counts = upsertRoom.get(room, length, now, updates.length, bytes)!
       if (counts.log_count > compactAfterCount || counts.log_bytes > compactAfterBytes) toCompact.push(room)
     }
     return toCompact
   })
 
-  // Compaction runs after the append that triggered it, so it never delays a relay.
+  // Compaction runs in a later turn than the append that triggered it, so it never delays that
+  // append's relay. A failed compaction loses nothing (the log is intact) and is tried again after
+  // the room's next append, since its counts stay above the threshold.
   const compacting = new Set<string>()
   const scheduleCompaction = (rooms: readonly string[]) => {
     for (const room of rooms) {
@@ -106,15 +142,24 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       compacting.add(room)
       setImmediate(() => {
         compacting.delete(room)
-        if (db.open) compact(room)
+        if (!db.open) return
+        try {
+          compactNow(room)
+        } catch (error) {
+          options.log?.error({ room, err: error }, 'storage compaction failed')
+        }
       })
     }
   }
 
   return {
     activity: createSqliteActivityLog(db, options.activityRetention ?? 100_000),
+    db,
+    compact(room) {
+      compactNow(room)
+    },
     async load(room) {
-      return readRoom(room).updates
+      return load(room)
     },
     async append(batch) {
       scheduleCompaction(append(batch))
@@ -128,16 +173,32 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     },
     async close() {
       if (!db.open) return
-      db.pragma('wal_checkpoint(TRUNCATE)')
-      db.close()
+      try {
+        // Fold the WAL back into the main file so a stopped server leaves one file behind.
+        db.pragma('wal_checkpoint(TRUNCATE)')
+      } catch (error) {
+        options.log?.warn({ err: error }, 'storage checkpoint at close failed')
+      } finally {
+        db.close()
+      }
     },
   }
 }
 
-function migrate(db: Database.Database): void {
+/** Create the schema in a new file; refuse a file of another version or another application. */
+function migrate(db: Database.Database, path: string): void {
   const version = db.pragma('user_version', { simple: true }) as number
   if (version === SCHEMA_VERSION) return
-  if (version !== 0) throw new Error(`Unsupported Cowrite database schema version ${version} (expected ${SCHEMA_VERSION})`)
+  if (version !== 0) {
+    throw new SchemaError(
+      `${path} has Cowrite schema version ${version}, but this server only knows version ${SCHEMA_VERSION}; ` +
+        'refusing to open it (run the Cowrite release that wrote it, or point --data elsewhere)',
+    )
+  }
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
+  if (tables.n > 0) {
+    throw new SchemaError(`${path} is an SQLite database without a Cowrite schema version; refusing to modify it`)
+  }
   db.exec(`
     BEGIN;
     CREATE TABLE rooms (
