@@ -2,14 +2,13 @@
  * The `cowrite` command. The only module that reads `process.env`: flags win over environment
  * variables, which win over the defaults in options.ts.
  */
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createLogger } from './log.js'
+import { createLogger, type Logger } from './log.js'
 import { DEFAULTS } from './options.js'
 import { createServer } from './server.js'
 import { createMemoryStorage } from './storage/memory.js'
-import { createSqliteStorage } from './storage/sqlite.js'
+import { SchemaError, createSqliteStorage } from './storage/sqlite.js'
 import type { Storage } from './storage/storage.js'
 
 const USAGE = `Usage: cowrite serve [flags]
@@ -24,6 +23,8 @@ Flags (environment variable in brackets):
   --rate-limit N           messages per second per socket, 0 = off [COWRITE_RATE_LIMIT] (${DEFAULTS.rateLimit})
   --unload-after MS        idle room grace period [COWRITE_UNLOAD_AFTER_MS] (${DEFAULTS.unloadAfterMs})
   --log-level LEVEL        pino level [COWRITE_LOG_LEVEL] (${DEFAULTS.logLevel})
+  --heartbeat MS           SSE ping comment interval [COWRITE_HEARTBEAT_MS] (${DEFAULTS.heartbeatMs})
+  --activity-retention N   activity events kept, oldest dropped [COWRITE_ACTIVITY_RETENTION] (100000)
   -h, --help               show this help
 `
 
@@ -38,11 +39,16 @@ const FLAGS = {
   'rate-limit': ['COWRITE_RATE_LIMIT'],
   'unload-after': ['COWRITE_UNLOAD_AFTER_MS'],
   'log-level': ['COWRITE_LOG_LEVEL'],
+  heartbeat: ['COWRITE_HEARTBEAT_MS'],
+  'activity-retention': ['COWRITE_ACTIVITY_RETENTION'],
 } as const satisfies Record<string, readonly string[]>
 
 type Flag = keyof typeof FLAGS
 
 class UsageError extends Error {}
+
+/** A refusal to start that the message explains fully: printed without a stack trace. */
+class StartupError extends Error {}
 
 function setting(values: Partial<Record<Flag, string>>, flag: Flag): string | undefined {
   return values[flag] ?? FLAGS[flag].map((name) => process.env[name]).find((value) => value !== undefined && value !== '')
@@ -56,13 +62,18 @@ function integer(values: Partial<Record<Flag, string>>, flag: Flag): number | un
   return value
 }
 
-function openStorage(kind: string, dataDir: string): Storage {
-  if (kind === 'memory') return createMemoryStorage()
-  if (kind === 'sqlite') {
-    mkdirSync(dataDir, { recursive: true })
-    return createSqliteStorage({ path: join(dataDir, 'cowrite.db') })
+function openStorage(kind: string, dataDir: string, log: Logger, activityRetention: number | undefined): Storage {
+  if (kind === 'memory') return createMemoryStorage({ activityRetention })
+  if (kind !== 'sqlite') throw new UsageError(`--storage must be sqlite or memory, got ${JSON.stringify(kind)}`)
+  const path = join(dataDir, 'cowrite.db')
+  try {
+    // Creates the data directory if missing.
+    return createSqliteStorage({ path, log, activityRetention })
+  } catch (error) {
+    if (error instanceof SchemaError) throw new StartupError(error.message)
+    const code = (error as { code?: string }).code
+    throw new StartupError(`cannot open ${path}: ${(error as Error).message}${code ? ` (${code})` : ''}`)
   }
-  throw new UsageError(`--storage must be sqlite or memory, got ${JSON.stringify(kind)}`)
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -79,7 +90,7 @@ async function serve(args: string[]): Promise<void> {
     return
   }
   const logger = createLogger(setting(values, 'log-level') ?? DEFAULTS.logLevel)
-  const storage = openStorage(setting(values, 'storage') ?? 'sqlite', resolve(setting(values, 'data') ?? './data'))
+  const storage = openStorage(setting(values, 'storage') ?? 'sqlite', resolve(setting(values, 'data') ?? './data'), logger, integer(values, 'activity-retention'))
   const server = await createServer({
     host: setting(values, 'host'),
     port: integer(values, 'port'),
@@ -89,11 +100,16 @@ async function serve(args: string[]): Promise<void> {
     maxMessage: integer(values, 'max-message'),
     rateLimit: integer(values, 'rate-limit'),
     unloadAfterMs: integer(values, 'unload-after'),
+    heartbeatMs: integer(values, 'heartbeat'),
     processMetrics: true,
   })
   process.stdout.write(`cowrite listening on ${server.url}\n`)
 
+  let shuttingDown = false
   const shutdown = (signal: string) => {
+    // A second signal while flushing is ignored: storage is closed once, after the last commit.
+    if (shuttingDown) return
+    shuttingDown = true
     logger.info({ signal }, 'shutting down')
     server.close().then(
       () => logger.flush(() => process.exit(0)),
@@ -103,8 +119,8 @@ async function serve(args: string[]): Promise<void> {
       },
     )
   }
-  process.once('SIGTERM', shutdown)
-  process.once('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -127,6 +143,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`cowrite: ${(error as Error).message}\n\n${USAGE}`)
     process.exit(2)
+  }
+  if (error instanceof StartupError) {
+    process.stderr.write(`cowrite: ${error.message}\n`)
+    process.exit(1)
   }
   process.stderr.write(`cowrite: ${(error as Error).stack ?? String(error)}\n`)
   process.exit(1)
