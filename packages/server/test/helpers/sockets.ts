@@ -1,0 +1,103 @@
+/**
+ * Sockets below the stock client: a `ws` socket that sends whatever bytes a test wants, and a
+ * raw TCP socket that performs the upgrade by hand (to write several frames in one segment, or
+ * to never read at all).
+ */
+import { randomBytes } from 'node:crypto'
+import { connect, type Socket } from 'node:net'
+import { WebSocket } from 'ws'
+import type { Scope } from './scope.js'
+import { nextEvent } from './wait.js'
+
+export interface CloseInfo {
+  code: number
+  reason: string
+}
+
+const closes = new WeakMap<WebSocket, Promise<CloseInfo>>()
+
+/** Open a `ws` socket to `room` and resolve once it is open. */
+export async function openSocket(scope: Scope, wsUrl: string, room: string, timeoutMs?: number): Promise<WebSocket> {
+  const socket = new WebSocket(`${wsUrl}/${room}`)
+  socket.on('error', () => {}) // failures surface as 'close' or a timeout
+  closes.set(socket, new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }))))
+  scope.defer(() => socket.terminate())
+  await nextEvent(socket, 'open', timeoutMs)
+  return socket
+}
+
+/** Resolve with the close code and reason a socket from `openSocket` saw, once it is closed. */
+export function closed(socket: WebSocket, timeoutMs = 5_000): Promise<CloseInfo> {
+  const close = closes.get(socket)
+  if (!close) throw new Error('closed() needs a socket made by openSocket()')
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`socket not closed within ${timeoutMs} ms`)), timeoutMs)
+  })
+  return Promise.race([close, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** One client-to-server frame (always masked, as RFC 6455 requires). */
+export function encodeFrame(payload: Uint8Array, { opcode = 0x2, mask = randomBytes(4) }: { opcode?: number; mask?: Uint8Array } = {}): Buffer {
+  const length = payload.byteLength
+  const header = length < 126 ? Buffer.alloc(2) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10)
+  header[0] = 0x80 | opcode
+  if (length < 126) header[1] = 0x80 | length
+  else if (length < 65536) {
+    header[1] = 0x80 | 126
+    header.writeUInt16BE(length, 2)
+  } else {
+    header[1] = 0x80 | 127
+    header.writeBigUInt64BE(BigInt(length), 2)
+  }
+  const body = Buffer.from(payload)
+  for (let i = 0; i < body.length; i++) body[i]! ^= mask[i % 4]!
+  return Buffer.concat([header, Buffer.from(mask), body])
+}
+
+export interface RawUpgrade {
+  socket: Socket
+  /** Status line and headers of the server's answer. */
+  status: number
+  /** Whatever arrived after the header block (body of a refusal, or first frames). */
+  rest: Buffer
+}
+
+/**
+ * Do the HTTP upgrade by hand on a TCP socket. With `pauseAfter`, the socket stops reading as
+ * soon as the answer's headers are in: a consumer that never reads.
+ */
+export async function rawUpgrade(scope: Scope, url: string, path: string, { pauseAfter = false, timeoutMs = 5_000 } = {}): Promise<RawUpgrade> {
+  const { hostname, port } = new URL(url)
+  const socket = connect({ host: hostname, port: Number(port) })
+  socket.on('error', () => {})
+  scope.defer(() => socket.destroy())
+  await nextEvent(socket, 'connect', timeoutMs)
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  )
+  let received = Buffer.alloc(0)
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no upgrade answer for ${path} in ${timeoutMs} ms`)), timeoutMs)
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      const end = received.indexOf('\r\n\r\n')
+      if (end < 0) return
+      clearTimeout(timer)
+      socket.off('data', onData)
+      if (pauseAfter) socket.pause()
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received.subarray(0, end).toString())?.[1])
+      resolve({ socket, status, rest: received.subarray(end + 4) })
+    }
+    socket.on('data', onData)
+  })
+}
+
+/** Read the rest of a refused upgrade's answer (until the server closes the socket). */
+export async function readToEnd(socket: Socket, already: Buffer, timeoutMs = 5_000): Promise<string> {
+  const chunks = [already]
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+  if (!socket.readableEnded) await nextEvent(socket, 'end', timeoutMs)
+  return Buffer.concat(chunks).toString()
+}
