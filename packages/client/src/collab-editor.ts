@@ -1,0 +1,103 @@
+/**
+ * `collabEditor`: the CodeMirror 6 extensions that make an editor a view of a room's shared text.
+ * Sync, remote cursors and undo come from y-codemirror.next; the rest is a plain-text/Markdown
+ * editing setup. Undo is a per-user `Y.UndoManager` tracking only this editor's own changes: there
+ * is deliberately no CodeMirror `history()`, which would record remote changes too and let one
+ * person's undo revert another person's text.
+ */
+import { defaultKeymap, indentLess, indentMore } from '@codemirror/commands'
+import { markdown } from '@codemirror/lang-markdown'
+import { bracketMatching, defaultHighlightStyle, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
+import { EditorState, type Extension } from '@codemirror/state'
+import {
+  drawSelection,
+  dropCursor,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+} from '@codemirror/view'
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import * as Y from 'yjs'
+import type { RoomSession } from './connect-room.js'
+
+/**
+ * CSS custom property names for the default highlight colours, so a page can restyle syntax
+ * colours (for a dark scheme, say) with plain CSS: `--cowrite-syntax-<name>`.
+ */
+const SYNTAX_COLOURS: Record<string, string> = {
+  '#404740': 'meta',
+  '#708': 'keyword',
+  '#219': 'atom',
+  '#164': 'literal',
+  '#a11': 'string',
+  '#e40': 'regexp',
+  '#00f': 'definition',
+  '#30a': 'local',
+  '#085': 'type',
+  '#167': 'class',
+  '#256': 'macro',
+  '#00c': 'property',
+  '#940': 'comment',
+  '#f00': 'invalid',
+}
+
+/** CodeMirror's default highlighting, its colours overridable by `--cowrite-syntax-*` properties. */
+const highlightStyle = HighlightStyle.define(
+  defaultHighlightStyle.specs.map((spec) => {
+    const name = typeof spec.color === 'string' ? SYNTAX_COLOURS[spec.color] : undefined
+    return name ? { ...spec, color: `var(--cowrite-syntax-${name}, ${spec.color})` } : spec
+  }),
+)
+
+/** Remote carets keep their name label visible, not only on hover, in the page's font. */
+const remoteCursorTheme = EditorView.theme({
+  '.cm-ySelectionCaret .cm-ySelectionInfo': {
+    opacity: 1,
+    fontFamily: 'inherit',
+    fontSize: '0.7em',
+    top: '-1.45em',
+    padding: '0.05em 0.35em',
+    borderRadius: '3px 3px 3px 0',
+    color: 'white',
+  },
+  '.cm-ySelectionCaret:hover .cm-ySelectionInfo': { opacity: 0.25 },
+})
+
+export interface CollabEditorOptions {
+  /** Extra key bindings, ahead of the defaults. */
+  keys?: Parameters<typeof keymap.of>[0]
+}
+
+/**
+ * Extensions binding an editor to `session.text`: sync, remote cursors and selections labelled
+ * with each user's name and colour, local-only undo (Mod-z, Mod-y / Mod-Shift-z), line numbers,
+ * bracket matching, Markdown highlighting and line wrapping. Read-only when the session is.
+ * Create the EditorState with an empty doc: the text comes from the room.
+ */
+export function collabEditor(session: RoomSession, options: CollabEditorOptions = {}): Extension {
+  // An empty tracked-origins set: y-codemirror.next adds its own sync origin, so exactly the
+  // changes made in this editor are undoable, never remote ones nor the offline copy's.
+  const undoManager = new Y.UndoManager(session.text, { trackedOrigins: new Set() })
+  return [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    drawSelection(),
+    dropCursor(),
+    rectangularSelection(),
+    indentOnInput(),
+    bracketMatching(),
+    highlightActiveLine(),
+    markdown(),
+    syntaxHighlighting(highlightStyle),
+    EditorView.lineWrapping,
+    EditorState.readOnly.of(session.readOnly),
+    keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, { key: 'Tab', run: indentMore, shift: indentLess }, ...defaultKeymap]),
+    yCollab(session.text, session.awareness, { undoManager }),
+    remoteCursorTheme,
+  ]
+}

@@ -1,0 +1,30 @@
+/**
+ * Pleasant, distinguishable user colours: saturated enough for a caret and a name label with
+ * white text, each with a translucent light variant for selections.
+ */
+import type { UserInfo } from './connect-room.js'
+
+/** Caret colours, all readable under white label text. */
+export const USER_COLORS: readonly string[] = [
+  '#e5484d', // red
+  '#f76b15', // orange
+  '#c2860a', // amber
+  '#30a46c', // green
+  '#12a594', // teal
+  '#0090ff', // blue
+  '#3e63dd', // indigo
+  '#8e4ec6', // purple
+  '#d6409f', // pink
+  '#7d6b5d', // brown
+]
+
+/** The selection colour for a caret colour: the same hue at 20 % opacity. */
+export function lightColor(color: string): string {
+  return /^#[0-9a-f]{6}$/i.test(color) ? `${color}33` : color
+}
+
+/** A user with `name` and a colour picked by `random` (like Math.random). */
+export function makeUser(name: string, random: () => number = Math.random): UserInfo {
+  const color = USER_COLORS[Math.floor(random() * USER_COLORS.length)] ?? USER_COLORS[0]!
+  return { name, color, colorLight: lightColor(color) }
+}
