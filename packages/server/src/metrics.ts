@@ -32,6 +32,9 @@ export function createMetrics(options: { processMetrics: boolean }) {
     messagesSent: new Counter({ name: 'cowrite_messages_sent_total', help: 'WebSocket messages sent', registers }),
     bytesReceived: new Counter({ name: 'cowrite_bytes_received_total', help: 'WebSocket bytes received', registers }),
     bytesSent: new Counter({ name: 'cowrite_bytes_sent_total', help: 'WebSocket bytes sent', registers }),
+    sseSubscribers: new Gauge({ name: 'cowrite_sse_subscribers', help: 'Open activity streams', registers }),
+    sseDropped: new Counter({ name: 'cowrite_sse_dropped_total', help: 'Activity subscribers dropped for falling behind', registers }),
+    activityEvents: new Counter({ name: 'cowrite_activity_events_total', help: 'Activity events emitted, by type', labelNames: ['type'], registers }),
     updates: new Counter({ name: 'cowrite_updates_total', help: 'Document updates applied and stored', registers }),
     storageAppendSeconds: new Histogram({
       name: 'cowrite_storage_append_seconds',

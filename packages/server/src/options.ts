@@ -2,6 +2,7 @@
  * What a server can be told, and what it assumes when it is not. The CLI maps flags and
  * environment variables onto these; nothing here reads `process.env`.
  */
+import type { ActivityTrackerOptions } from './activity/activity-tracker.js'
 import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
 
@@ -24,6 +25,12 @@ export interface ServerOptions {
   pingIntervalMs?: number
   /** `Access-Control-Allow-Origin` for HTTP answers. Default `*`. */
   corsOrigin?: string
+  /** Interval of the SSE `: ping` comment. Default 15 s. */
+  heartbeatMs?: number
+  /** Unsent bytes per SSE subscriber before it is dropped (it resumes by Last-Event-ID). Default 4 MiB. */
+  sseBufferLimit?: number
+  /** Activity timing: how long a join waits for the user's name, the edit coalescing window. */
+  activity?: ActivityTrackerOptions
   /** Structured logger; default pino at `logLevel` on stderr. */
   logger?: Logger
   /** Level of the default logger. Default `info`. */
@@ -41,5 +48,7 @@ export const DEFAULTS = {
   unloadAfterMs: 30_000,
   pingIntervalMs: 30_000,
   corsOrigin: '*',
+  heartbeatMs: 15_000,
+  sseBufferLimit: 4 * 1024 * 1024,
   logLevel: 'info',
 } as const

@@ -10,7 +10,9 @@ import { createRoutes } from './http/routes.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics } from './metrics.js'
 import { DEFAULTS, type ServerOptions } from './options.js'
+import { ActivityTracker } from './activity/activity-tracker.js'
 import { RoomRegistry } from './rooms/room-registry.js'
+import { ActivityHub } from './stream/activity-hub.js'
 import { createMemoryStorage } from './storage/memory.js'
 import type { Connection } from './sync/connection.js'
 import { createUpgradeHandler } from './sync/upgrade.js'
@@ -31,10 +33,16 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   const log = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel)
   const storage = options.storage ?? createMemoryStorage()
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false })
-  const registry = new RoomRegistry({ storage, log, metrics, unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs })
+  const hub = new ActivityHub(
+    { heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs, maxBufferedBytes: options.sseBufferLimit ?? DEFAULTS.sseBufferLimit },
+    metrics,
+    log,
+  )
+  const tracker = new ActivityTracker(storage.activity, hub, log, options.activity)
+  const registry = new RoomRegistry({ storage, log, metrics, observer: tracker, unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs })
   const connections = new Set<Connection>()
 
-  const http = createHttpServer(createRoutes({ registry, storage, metrics, log, corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin }))
+  const http = createHttpServer(createRoutes({ registry, storage, metrics, log, stream: { hub, registry, activity: storage.activity }, corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
   const handleUpgrade = createUpgradeHandler({
     wss,
@@ -69,6 +77,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     clearInterval(pinger)
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
     await registry.close()
+    await tracker.flush()
+    hub.close()
     wss.close()
     http.closeAllConnections()
     await stopped

@@ -8,10 +8,12 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import type { Storage } from '../storage/storage.js'
+import { streamActivity, type ActivityStreamContext } from '../stream/sse.js'
 import { sendError, sendJson } from './json.js'
 
 export interface RoutesContext {
   registry: RoomRegistry
+  stream: ActivityStreamContext
   storage: Storage
   metrics: Metrics
   log: Logger
@@ -25,7 +27,7 @@ interface RoomSummary {
   updatedAt: string | null
 }
 
-const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/text)?$/
+const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/text|\/activity)?$/
 
 export function createRoutes(context: RoutesContext) {
   const { registry, storage, metrics, corsOrigin } = context
@@ -80,10 +82,12 @@ export function createRoutes(context: RoutesContext) {
       return
     }
     if (path === '/api/rooms') return sendJson(response, 200, await listRooms())
+    if (path === '/api/activity') return streamActivity(context.stream, request, response, undefined, url)
     const match = ROOM_ROUTE.exec(path)
     if (match) {
       const name = match[1]!
       if (!isValidRoomName(name)) return sendError(response, 400, `invalid room name ${JSON.stringify(name)}`)
+      if (match[2] === '/activity') return streamActivity(context.stream, request, response, name, url)
       return match[2] ? roomText(response, name) : roomInfo(response, name)
     }
     sendError(response, 404, `no route for ${path}`)

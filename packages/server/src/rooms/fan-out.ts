@@ -37,12 +37,14 @@ export function batchForFanOut<Origin>(updates: readonly PendingUpdate<Origin>[]
   }
   const outgoing: OutgoingUpdate<Origin>[] = []
   for (const [origin, group] of byOrigin) {
-    for (const chunk of chunks(group)) {
-      const update = chunk.length === 1 ? chunk[0]! : Y.mergeUpdates(chunk)
-      outgoing.push({ message: encodeSyncUpdate(update), origin })
-    }
+    for (const update of mergeInChunks(group)) outgoing.push({ message: encodeSyncUpdate(update), origin })
   }
   return outgoing
+}
+
+/** Merge consecutive updates into as few as the bounds allow, keeping their order. */
+export function mergeInChunks(updates: readonly Uint8Array[]): Uint8Array[] {
+  return [...chunks(updates)].map((chunk) => (chunk.length === 1 ? chunk[0]! : Y.mergeUpdates(chunk)))
 }
 
 function* chunks(updates: readonly Uint8Array[]): Generator<Uint8Array[]> {

@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { CloseCode } from '@cowrite/protocol'
+import { CloseCode, type ActivityUser } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Connection } from '../sync/connection.js'
@@ -27,10 +27,26 @@ export interface CommitScheduler {
   schedule(room: Room): void
 }
 
+/**
+ * What happens in a room, for the activity log and the live replicas. Observations cannot veto:
+ * the room has already done what they report.
+ */
+export interface RoomObserver {
+  joined(room: Room, connection: Connection): void
+  left(room: Room, connection: Connection): void
+  /** The awareness states a connection controls changed, so its user may now be known. */
+  presenceChanged(room: Room, connection: Connection): void
+  /** Characters inserted and deleted in `content` by one transaction from `origin`. */
+  edited(room: Room, origin: Connection | null, inserted: number, deleted: number): void
+  /** Updates are stored and relayed. */
+  committed(room: Room, updates: readonly Uint8Array[]): void
+}
+
 export interface RoomContext {
   log: Logger
   metrics: Metrics
   commits: CommitScheduler
+  observer: RoomObserver
   /** Called whenever the room's last connection leaves or a commit completes with none attached. */
   onIdle(room: Room): void
 }
@@ -49,6 +65,8 @@ export class Room {
   private waitingForCommit: Array<() => void> = []
   /** Sync step 2 for a fresh client, valid until the next update. */
   private fullStateMessage: Uint8Array | null = null
+  /** Holders other than sockets (an HTTP read, a live replica) keeping the room loaded. */
+  private holds = 0
   /** Error of the last failed commit; cleared by the next successful one. */
   storageError: Error | null = null
   updatedAt = Date.now()
@@ -59,10 +77,18 @@ export class Room {
     private readonly context: RoomContext,
   ) {
     this.awareness.setLocalState(null)
-    this.doc.transact(() => {
-      for (const update of stored) Y.applyUpdate(this.doc, update)
-    })
+    try {
+      this.doc.transact(() => {
+        for (const update of stored) Y.applyUpdate(this.doc, update)
+      })
+    } catch (error) {
+      // A stored update that does not apply: free the awareness timer, let the load fail.
+      this.awareness.destroy()
+      this.doc.destroy()
+      throw new Error(`room ${name}: stored state does not apply: ${(error as Error).message}`, { cause: error })
+    }
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
+    this.doc.getText(CONTENT).observe((event, transaction) => this.onTextChange(event.changes.delta, transaction.origin))
     this.awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwarenessUpdate(changes, origin))
   }
 
@@ -72,7 +98,25 @@ export class Room {
 
   /** Whether unloading now would lose nothing and strand no one. */
   get isIdle(): boolean {
-    return this.connections.size === 0 && this.pending.length === 0 && this.storageError === null
+    return this.connections.size === 0 && this.holds === 0 && this.pending.length === 0 && this.storageError === null
+  }
+
+  /** Keep the room loaded until the matching `unhold`. */
+  hold(): void {
+    this.holds++
+  }
+
+  unhold(): void {
+    this.holds--
+  }
+
+  /** The user a connection announced in its awareness state, if any. */
+  userOf(connection: Connection): ActivityUser {
+    for (const id of this.connections.get(connection) ?? []) {
+      const user = toUser(this.awareness.getStates().get(id))
+      if (user) return user
+    }
+    return null
   }
 
   text(): string {
@@ -80,13 +124,11 @@ export class Room {
   }
 
   /** The users present, from their awareness `user` fields. */
-  users(): Array<{ name: string; color: string | null }> {
-    const users: Array<{ name: string; color: string | null }> = []
+  users(): Array<NonNullable<ActivityUser>> {
+    const users: Array<NonNullable<ActivityUser>> = []
     for (const state of this.awareness.getStates().values()) {
-      const user = (state as { user?: { name?: unknown; color?: unknown } }).user
-      if (user && typeof user.name === 'string') {
-        users.push({ name: user.name, color: typeof user.color === 'string' ? user.color : null })
-      }
+      const user = toUser(state)
+      if (user) users.push(user)
     }
     return users
   }
@@ -104,6 +146,7 @@ export class Room {
     if (this.awareness.getStates().size > 0) {
       connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
     }
+    this.context.observer.joined(this, connection)
   }
 
   /** Take the updates to store in this commit. */
@@ -118,6 +161,7 @@ export class Room {
     this.storageError = null
     this.updatedAt = Date.now()
     for (const { message, origin } of batchForFanOut(updates)) this.broadcast(message, origin)
+    this.context.observer.committed(this, updates.map(({ update }) => update))
     if (this.pending.length === 0) {
       for (const callback of this.waitingForCommit.splice(0)) callback()
     }
@@ -198,6 +242,7 @@ export class Room {
   private detach(connection: Connection): void {
     const ids = this.connections.get(connection)
     if (!ids) return
+    this.context.observer.left(this, connection)
     this.connections.delete(connection)
     if (ids.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], null)
     if (this.isIdle) this.context.onIdle(this)
@@ -210,6 +255,18 @@ export class Room {
     this.context.commits.schedule(this)
   }
 
+  private onTextChange(delta: ReadonlyArray<{ insert?: unknown; delete?: number }>, origin: unknown): void {
+    let inserted = 0
+    let deleted = 0
+    for (const change of delta) {
+      if (typeof change.insert === 'string') inserted += change.insert.length
+      else if (change.insert !== undefined) inserted += 1
+      deleted += change.delete ?? 0
+    }
+    const connection = origin instanceof Object && this.connections.has(origin as Connection) ? (origin as Connection) : null
+    if (inserted > 0 || deleted > 0) this.context.observer.edited(this, connection, inserted, deleted)
+  }
+
   /** Relay awareness changes to every socket, the sender included (see the contract's liveness). */
   private onAwarenessUpdate({ added, updated, removed }: AwarenessChanges, origin: unknown): void {
     const ids = origin ? this.connections.get(origin as Connection) : undefined
@@ -217,6 +274,7 @@ export class Room {
       for (const id of added) ids.add(id)
       for (const id of updated) ids.add(id)
       for (const id of removed) ids.delete(id)
+      this.context.observer.presenceChanged(this, origin as Connection)
     }
     const changed = [...added, ...updated, ...removed]
     this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)), null)
@@ -228,6 +286,13 @@ export class Room {
       if (connection !== except) connection.send(message)
     }
   }
+}
+
+/** The `{ user: { name, color } }` of an awareness state (y-codemirror.next's convention), if present. */
+function toUser(state: unknown): ActivityUser {
+  const user = (state as { user?: { name?: unknown; color?: unknown } } | undefined)?.user
+  if (!user || typeof user.name !== 'string') return null
+  return { name: user.name, color: typeof user.color === 'string' ? user.color : null }
 }
 
 interface AwarenessChanges {

@@ -53,7 +53,13 @@ export function createUpgradeHandler(context: UpgradeContext) {
       registry.release(room)
       return
     }
+    // ws drops a malformed handshake without calling back: the room must not stay held then.
+    let attached = false
+    socket.once('close', () => {
+      if (!attached) registry.release(room)
+    })
     wss.handleUpgrade(request, socket, head, (ws) => {
+      attached = true
       const connection = new Connection(ws, name, limits, log, metrics)
       connections.add(connection)
       metrics.connections.inc()
@@ -62,6 +68,7 @@ export function createUpgradeHandler(context: UpgradeContext) {
         metrics.connections.dec()
       })
       room.attach(connection)
+      registry.release(room)
     })
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * Turns what happens in rooms into activity events: joins (once the user is known), edits
+ * coalesced per connection, and leaves. It stores each event in the activity log, then hands it
+ * to the stream hub; it also forwards stored document updates to live replicas.
+ *
+ * Coalescing: a connection's first change is emitted at once; further changes within the next
+ * second are summed into one trailing event emitted at most a second later, and so on while the
+ * typing lasts. Pending sums are flushed when the connection leaves and at shutdown.
+ */
+import type { ActivityUser, NewActivityEvent } from '@cowrite/protocol'
+import type { Logger } from '../log.js'
+import type { Room, RoomObserver } from '../rooms/room.js'
+import type { ActivityHub } from '../stream/activity-hub.js'
+import type { Connection } from '../sync/connection.js'
+import type { ActivityLog } from './activity-log.js'
+
+export interface ActivityTrackerOptions {
+  /** How long a join may wait for the client to announce its awareness user. Default 500 ms. */
+  joinWaitMs?: number
+  /** Coalescing window of edit events. Default 1000 ms. */
+  coalesceMs?: number
+}
+
+/** One author of edits in one room: a connection, or the server itself (null). */
+interface Author {
+  room: Room
+  connection: Connection | null
+  /** Set while the join waits for the user's awareness state. */
+  joinTimer: NodeJS.Timeout | undefined
+  /** Set while a coalescing window is open. */
+  windowTimer: NodeJS.Timeout | undefined
+  inserted: number
+  deleted: number
+}
+
+export class ActivityTracker implements RoomObserver {
+  private readonly authors = new Map<Connection | Room, Author>()
+  private readonly joinWaitMs: number
+  private readonly coalesceMs: number
+  /** Appends in flight, chained so events are published in id order. */
+  private chain: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly activity: ActivityLog,
+    private readonly hub: ActivityHub,
+    private readonly log: Logger,
+    options: ActivityTrackerOptions = {},
+  ) {
+    this.joinWaitMs = options.joinWaitMs ?? 500
+    this.coalesceMs = options.coalesceMs ?? 1000
+  }
+
+  joined(room: Room, connection: Connection): void {
+    const author = this.author(room, connection)
+    if (room.userOf(connection)) return this.emitJoin(author)
+    author.joinTimer = setTimeout(() => this.emitJoin(author), this.joinWaitMs)
+  }
+
+  presenceChanged(room: Room, connection: Connection): void {
+    const author = this.authors.get(connection)
+    if (author?.joinTimer && room.userOf(connection)) this.emitJoin(author)
+  }
+
+  edited(room: Room, connection: Connection | null, inserted: number, deleted: number): void {
+    const author = this.author(room, connection)
+    author.inserted += inserted
+    author.deleted += deleted
+    if (author.joinTimer || author.windowTimer) return
+    this.emitEdit(author)
+  }
+
+  left(room: Room, connection: Connection): void {
+    const author = this.authors.get(connection)
+    if (!author) return
+    if (author.joinTimer) this.emitJoin(author)
+    clearTimeout(author.windowTimer)
+    if (author.inserted > 0 || author.deleted > 0) this.emit(author, { type: 'edit', inserted: author.inserted, deleted: author.deleted, length: room.text().length })
+    this.authors.delete(connection)
+    this.emit(author, { type: 'leave' })
+  }
+
+  committed(room: Room, updates: readonly Uint8Array[]): void {
+    this.hub.publishUpdates(room, updates)
+  }
+
+  /** Emit every pending sum and wait until all events are stored and published (shutdown). */
+  async flush(): Promise<void> {
+    for (const author of this.authors.values()) {
+      if (author.joinTimer) this.emitJoin(author)
+      clearTimeout(author.windowTimer)
+      author.windowTimer = undefined
+      if (author.inserted > 0 || author.deleted > 0) this.emitEdit(author)
+      clearTimeout(author.windowTimer)
+    }
+    await this.chain
+  }
+
+  private author(room: Room, connection: Connection | null): Author {
+    const key = connection ?? room
+    let author = this.authors.get(key)
+    if (!author) {
+      author = { room, connection, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0 }
+      this.authors.set(key, author)
+    }
+    return author
+  }
+
+  private emitJoin(author: Author): void {
+    clearTimeout(author.joinTimer)
+    author.joinTimer = undefined
+    this.emit(author, { type: 'join' })
+    // Edits made before the user was known follow their join.
+    if (author.inserted > 0 || author.deleted > 0) this.emitEdit(author)
+  }
+
+  /** Emit the pending sums now and open a window collecting the next second's. */
+  private emitEdit(author: Author): void {
+    this.emit(author, { type: 'edit', inserted: author.inserted, deleted: author.deleted, length: author.room.text().length })
+    author.inserted = 0
+    author.deleted = 0
+    author.windowTimer = setTimeout(() => {
+      author.windowTimer = undefined
+      if (author.inserted > 0 || author.deleted > 0) this.emitEdit(author)
+    }, this.coalesceMs)
+  }
+
+  private emit(author: Author, fields: { type: 'join' } | { type: 'leave' } | { type: 'edit'; inserted: number; deleted: number; length: number }): void {
+    const user: ActivityUser = author.connection ? author.room.userOf(author.connection) : null
+    const event = { ...fields, room: author.room.name, at: new Date().toISOString(), user } as NewActivityEvent
+    this.chain = this.chain.then(
+      () => this.activity.append(event).then((stored) => this.hub.publish(stored)),
+    ).catch((error: unknown) => {
+      this.log.error({ room: author.room.name, err: error, type: fields.type }, 'activity event not stored')
+    })
+  }
+}

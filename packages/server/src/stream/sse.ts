@@ -1,0 +1,115 @@
+/**
+ * The activity stream endpoints, `GET /api/rooms/<room>/activity` and `GET /api/activity`:
+ * `retry:` first, then the replay (after Last-Event-ID, or the tail), then for `?doc=1` a
+ * snapshot of the document, then live events. Live events arriving during the replay wait in the
+ * subscriber's backlog and are written after it without duplicates, so there is no gap.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import * as Y from 'yjs'
+import { SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
+import type { ActivityLog } from '../activity/activity-log.js'
+import { sendError } from '../http/json.js'
+import type { RoomRegistry } from '../rooms/room-registry.js'
+import type { ActivityHub, Subscriber } from './activity-hub.js'
+
+export interface ActivityStreamContext {
+  hub: ActivityHub
+  activity: ActivityLog
+  registry: RoomRegistry
+}
+
+const DEFAULT_TAIL = 50
+const MAX_TAIL = 1000
+/** Events read from the log per query while replaying. */
+const REPLAY_PAGE = 1000
+
+/** A non-negative integer parameter, undefined when absent; throws a RangeError when malformed. */
+function integerParameter(name: string, raw: string | null | undefined): number | undefined {
+  if (raw === null || raw === undefined || raw === '') return undefined
+  if (!/^\d{1,16}$/.test(raw)) throw new RangeError(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
+  return Number(raw)
+}
+
+export async function streamActivity(
+  context: ActivityStreamContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  room: string | undefined,
+  url: URL,
+): Promise<void> {
+  let lastEventId: number | undefined
+  let tail: number
+  try {
+    // The header wins: EventSource keeps the query on reconnect but sends a newer header.
+    lastEventId = integerParameter('Last-Event-ID', request.headers['last-event-id'] as string | undefined) ?? integerParameter('lastEventId', url.searchParams.get('lastEventId'))
+    tail = Math.min(MAX_TAIL, integerParameter('tail', url.searchParams.get('tail')) ?? DEFAULT_TAIL)
+  } catch (error) {
+    return sendError(response, 400, (error as Error).message)
+  }
+  const wantsDoc = room !== undefined && url.searchParams.get('doc') === '1'
+
+  response.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    'X-Accel-Buffering': 'no',
+    Connection: 'keep-alive',
+  })
+  response.write(`retry: ${SSE_RETRY_MS}\n\n`)
+
+  const { hub, activity, registry } = context
+  const subscriber: Subscriber = { response, room, doc: wantsDoc, backlog: [] }
+  hub.add(subscriber)
+  let held: Awaited<ReturnType<RoomRegistry['acquire']>> | undefined
+  response.on('close', () => {
+    hub.remove(subscriber)
+    if (held) registry.release(held)
+    held = undefined
+  })
+  request.socket.setNoDelay(true)
+
+  const lastId = await replay(context, subscriber, lastEventId, tail)
+  if (response.destroyed) return
+  if (wantsDoc) {
+    held = await registry.acquire(room)
+    if (response.destroyed) {
+      registry.release(held)
+      held = undefined
+      return
+    }
+    const update = Buffer.from(Y.encodeStateAsUpdate(held.doc)).toString('base64')
+    hub.write(subscriber, encodeSseEvent({ type: 'snapshot', room, at: new Date().toISOString(), update }))
+  }
+  hub.goLive(subscriber, lastId)
+}
+
+/**
+ * Write the stored events the subscriber asked for. Returns the last id written (else the resume
+ * point): backlog events above it were stored after the replay's query, so none is lost or doubled.
+ */
+async function replay(context: ActivityStreamContext, subscriber: Subscriber, lastEventId: number | undefined, tail: number): Promise<number> {
+  const { activity, hub } = context
+  const write = (events: readonly ActivityEvent[]) => {
+    for (const event of events) hub.write(subscriber, encodeSseEvent(event))
+  }
+  const writeTail = async () => {
+    const events = await activity.tail(tail, subscriber.room)
+    write(events)
+    return events.at(-1)?.id ?? 0
+  }
+  if (lastEventId === undefined) return writeTail()
+
+  const { oldest, newest } = await activity.bounds()
+  const lost = oldest !== null && lastEventId < oldest - 1
+  const fromTheFuture = lastEventId > (newest ?? 0)
+  if (lost || fromTheFuture) {
+    hub.write(subscriber, encodeSseEvent({ type: 'reset', at: new Date().toISOString(), requested: lastEventId, oldest }))
+    return writeTail()
+  }
+  let lastId = lastEventId
+  for (;;) {
+    const events = await activity.after(lastId, subscriber.room, REPLAY_PAGE)
+    write(events)
+    lastId = events.at(-1)?.id ?? lastId
+    if (events.length < REPLAY_PAGE || subscriber.response.destroyed) return lastId
+  }
+}
