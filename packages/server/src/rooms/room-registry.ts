@@ -7,24 +7,38 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
 import { CommitQueue } from './commit-queue.js'
-import { Room } from './room.js'
+import { Room, type RoomObserver } from './room.js'
 
 export interface RoomRegistryOptions {
   storage: Storage
   log: Logger
   metrics: Metrics
+  observer: RoomObserver
   /** Grace period before an idle room is unloaded. */
   unloadAfterMs: number
+  /** Delay before failed commits are retried. Default 1 s. */
+  retryAfterMs?: number
+}
+
+/** A room this instance cannot serve right now because storage failed it. */
+export interface FailingRoom {
+  name: string
+  /** `write`: its last append failed (it stays loaded); `load`: it could not be read. */
+  operation: 'write' | 'load'
+  error: Error
 }
 
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>()
   private readonly loading = new Map<string, Promise<Room>>()
   private readonly unloadTimers = new Map<Room, NodeJS.Timeout>()
+  /** Rooms whose last load failed, until one succeeds. */
+  private readonly loadErrors = new Map<string, Error>()
+  private closed = false
   readonly commits: CommitQueue
 
   constructor(private readonly options: RoomRegistryOptions) {
-    this.commits = new CommitQueue(options.storage, options.log, options.metrics)
+    this.commits = new CommitQueue(options.storage, options.log, options.metrics, options.retryAfterMs)
   }
 
   /** The loaded room, if any. */
@@ -37,27 +51,36 @@ export class RoomRegistry {
   }
 
   /**
-   * The room, loading it if needed. Callers must attach a connection or call `release` after,
-   * so an unused room is unloaded again.
+   * The room, loading it if needed, held loaded until the matching `release` (attach its
+   * connection before releasing, and the connection keeps it loaded in turn).
    */
   async acquire(name: string): Promise<Room> {
+    if (this.closed) throw new Error(`room ${name} requested after the server closed`)
     const room = this.rooms.get(name) ?? (await this.load(name))
+    room.hold()
     this.cancelUnload(room)
     return room
   }
 
   /** Let an acquired room go; it is unloaded after the grace period if nothing else holds it. */
   release(room: Room): void {
+    room.unhold()
     if (room.isIdle) this.scheduleUnload(room)
   }
 
-  /** Rooms whose last storage write failed, for health checks. */
-  failing(): Room[] {
-    return [...this.rooms.values()].filter((room) => room.storageError !== null)
+  /** Rooms whose last storage write or load failed, for health checks. */
+  failing(): FailingRoom[] {
+    const failing: FailingRoom[] = []
+    for (const room of this.rooms.values()) {
+      if (room.storageError) failing.push({ name: room.name, operation: 'write', error: room.storageError })
+    }
+    for (const [name, error] of this.loadErrors) failing.push({ name, operation: 'load', error })
+    return failing
   }
 
   /** Store what is pending and close every room's sockets with 1001. */
   async close(): Promise<void> {
+    this.closed = true
     await Promise.allSettled(this.loading.values())
     await this.commits.drain()
     this.commits.stop()
@@ -77,6 +100,7 @@ export class RoomRegistry {
             log: this.options.log,
             metrics: this.options.metrics,
             commits: this.commits,
+            observer: this.options.observer,
             onIdle: (idle) => this.scheduleUnload(idle),
           })
           this.rooms.set(name, room)
@@ -95,6 +119,7 @@ export class RoomRegistry {
       this.unloadTimers.delete(room)
       if (!room.isIdle || this.rooms.get(room.name) !== room) return
       this.rooms.delete(room.name)
+      this.commits.forget(room)
       this.options.metrics.rooms.dec()
       room.destroy()
       this.options.log.debug({ room: room.name }, 'room unloaded')
