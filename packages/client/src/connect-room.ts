@@ -36,6 +36,11 @@ export interface ConnectRoomOptions {
   user: UserInfo
   /** Keep a copy in IndexedDB so edits survive a reload while offline. Default: when IndexedDB exists. */
   offlineCopy?: boolean
+  /**
+   * Also sync with other tabs of this browser over BroadcastChannel, even while the server is
+   * unreachable (y-websocket's feature). Default true.
+   */
+  crossTab?: boolean
   /** For Node, where there is no global WebSocket (pass `ws`'s). */
   WebSocketPolyfill?: typeof WebSocket
   /** Reconnect backoff bounds. */
@@ -82,6 +87,7 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     connect: false,
     params: options.token ? { token: options.token } : {},
+    disableBc: options.crossTab === false,
     ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
   })
   const awareness = provider.awareness
