@@ -31,6 +31,8 @@ interface Author {
   windowTimer: NodeJS.Timeout | undefined
   inserted: number
   deleted: number
+  /** The last user seen: a client removes its awareness state before it closes, not after. */
+  user: ActivityUser
 }
 
 export class ActivityTracker implements RoomObserver {
@@ -58,7 +60,9 @@ export class ActivityTracker implements RoomObserver {
 
   presenceChanged(room: Room, connection: Connection): void {
     const author = this.authors.get(connection)
-    if (author?.joinTimer && room.userOf(connection)) this.emitJoin(author)
+    if (!author) return
+    author.user = room.userOf(connection) ?? author.user
+    if (author.joinTimer && author.user) this.emitJoin(author)
   }
 
   edited(room: Room, connection: Connection | null, inserted: number, deleted: number): void {
@@ -99,7 +103,7 @@ export class ActivityTracker implements RoomObserver {
     const key = connection ?? room
     let author = this.authors.get(key)
     if (!author) {
-      author = { room, connection, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0 }
+      author = { room, connection, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0, user: null }
       this.authors.set(key, author)
     }
     return author
@@ -125,8 +129,8 @@ export class ActivityTracker implements RoomObserver {
   }
 
   private emit(author: Author, fields: { type: 'join' } | { type: 'leave' } | { type: 'edit'; inserted: number; deleted: number; length: number }): void {
-    const user: ActivityUser = author.connection ? author.room.userOf(author.connection) : null
-    const event = { ...fields, room: author.room.name, at: new Date().toISOString(), user } as NewActivityEvent
+    if (author.connection) author.user = author.room.userOf(author.connection) ?? author.user
+    const event = { ...fields, room: author.room.name, at: new Date().toISOString(), user: author.user } as NewActivityEvent
     this.chain = this.chain.then(
       () => this.activity.append(event).then((stored) => this.hub.publish(stored)),
     ).catch((error: unknown) => {
