@@ -73,7 +73,12 @@ export function createRoutes(context: RoutesContext) {
     if (path === '/healthz') {
       const failing = registry.failing()
       if (failing.length === 0) return sendJson(response, 200, { ok: true })
-      return sendJson(response, 503, { ok: false, error: 'storage failing', rooms: failing.map((room) => room.name) })
+      return sendJson(response, 503, {
+        ok: false,
+        error: 'storage failing',
+        rooms: failing.map((room) => room.name),
+        failures: failing.map(({ name, operation, error }) => ({ room: name, operation, error: error.message })),
+      })
     }
     if (path === '/metrics') {
       const body = await metrics.registry.metrics()
