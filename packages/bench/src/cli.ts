@@ -1,1 +1,152 @@
-export {}
+/**
+ * `pnpm bench [--quick] [--runs N] [--only a,b] [--targets x,y] [--out FILE] [--profile TARGET]`
+ *
+ * The runner: for each scenario, for each run, for each target it starts the server in its own
+ * process (core 0), starts the load generator in another (core 1), collects the metrics, stops
+ * both; then it prints one markdown table per scenario with medians across runs and ratios, and
+ * writes the report (full runs: docs/benchmarks.md).
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { describeMachine } from './proc.js'
+import { renderReport, type ScenarioResult } from './report.js'
+import type { Metrics, Scenario } from './scenario.js'
+import { SCENARIOS } from './scenarios/index.js'
+import { median } from './stats.js'
+import { pinned, pinning, startServer, target, TARGETS } from './targets.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repoRoot = resolve(here, '..', '..', '..')
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    targets: { type: 'string' },
+    out: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    'profile-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+})
+
+if (values.help) {
+  process.stdout.write(`Usage: node packages/bench/dist/cli.js [flags]
+  --quick            smaller parameters, one run (under 2 minutes; for spotting regressions)
+  --runs N           runs per figure, medians reported (default 3; --quick: 1)
+  --only a,b         scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
+  --targets x,y      targets: ${TARGETS.map((t) => t.id).join(', ')}
+  --out FILE         report path (default: docs/benchmarks.md for a full run of everything, none otherwise)
+  --no-write         print only
+  --profile TARGET   run that target's server under --cpu-prof (profiles in --profile-dir, default ./bench-profiles)
+`)
+  process.exit(0)
+}
+
+const quick = values.quick
+const runs = values.runs ? Number(values.runs) : quick ? 1 : 3
+if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a positive integer, got ${values.runs}`)
+const onlyScenarios = values.only?.split(',')
+const onlyTargets = values.targets?.split(',')
+for (const id of onlyTargets ?? []) target(id)
+for (const id of onlyScenarios ?? []) if (!SCENARIOS.some((s) => s.id === id)) throw new RangeError(`Unknown scenario ${id}`)
+const profileDir = values.profile ? resolve(values['profile-dir'] ?? 'bench-profiles') : undefined
+if (profileDir) mkdirSync(profileDir, { recursive: true })
+
+const selected = SCENARIOS.filter((s) => !onlyScenarios || onlyScenarios.includes(s.id))
+const everything = !onlyScenarios && !onlyTargets && !values.profile
+const outPath = values['no-write'] ? undefined : values.out ? resolve(values.out) : everything && !quick ? join(repoRoot, 'docs', 'benchmarks.md') : undefined
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const startedAt = new Date()
+const machine = describeMachine()
+log(`cowrite bench: ${quick ? 'quick' : 'full'}, ${runs} run(s), ${machine}; ${pinning}`)
+
+const results: ScenarioResult[] = []
+for (const chosen of selected) {
+  results.push(await runScenario(chosen))
+  // Print each table as soon as it is known.
+  process.stdout.write(`${renderReport({ quick, runs, machine, pinning, date: startedAt, results: [results.at(-1)!], headerless: true })}\n`)
+}
+const report = renderReport({ quick, runs, machine, pinning, date: startedAt, results })
+if (outPath) {
+  mkdirSync(dirname(outPath), { recursive: true })
+  writeFileSync(outPath, report)
+  log(`report written to ${outPath}`)
+}
+log(`done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`)
+
+async function runScenario(chosen: Scenario): Promise<ScenarioResult> {
+  const params = chosen.params(quick)
+  const targets = chosen.targets.filter((id) => !onlyTargets || onlyTargets.includes(id))
+  const perTarget = new Map<string, Metrics[]>(targets.map((id) => [id, []]))
+  const notes: string[] = []
+  log(`\n${chosen.title}`)
+  for (let run = 1; run <= runs; run++) {
+    // Targets are interleaved within each run, so background noise spreads over all of them.
+    for (const id of targets) {
+      const started = performance.now()
+      const t = target(id)
+      const server = await startServer(t.server, { cpuProfileDir: values.profile === id ? profileDir : undefined })
+      try {
+        const handle = { pid: server.pid, url: server.url, wsUrl: server.wsUrl }
+        if (chosen.available && !(await chosen.available(handle))) {
+          notes.push(`${t.label}: not available`)
+          continue
+        }
+        const metrics = await drive(chosen.id, id, handle)
+        perTarget.get(id)!.push(metrics)
+        log(`  run ${run} ${t.label}: ${summary(metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
+      } catch (error) {
+        const message = (error as Error).message.split('\n')[0]!
+        notes.push(`${t.label}, run ${run}: ${message}`)
+        log(`  run ${run} ${t.label}: FAILED ${(error as Error).message}`)
+      } finally {
+        await server.stop()
+      }
+    }
+  }
+  const medians = new Map<string, Metrics>()
+  for (const [id, list] of perTarget) {
+    if (list.length === 0) continue
+    const keys = new Set(list.flatMap((metrics) => Object.keys(metrics)))
+    medians.set(id, Object.fromEntries([...keys].map((key) => [key, median(list.map((metrics) => metrics[key] ?? Number.NaN))])))
+  }
+  return { scenario: chosen, params, targets, medians, runsPerTarget: new Map([...perTarget].map(([id, list]) => [id, list.length])), notes }
+}
+
+function summary(metrics: Metrics): string {
+  return Object.entries(metrics)
+    .slice(0, 6)
+    .map(([key, value]) => `${key}=${Number.isInteger(value) ? value : value.toFixed(1)}`)
+    .join(' ')
+}
+
+/** Run the load generator for one scenario and target; resolves with its metrics. */
+function drive(scenarioId: string, targetId: string, server: { pid: number; url: string; wsUrl: string }): Promise<Metrics> {
+  const job = JSON.stringify({ scenario: scenarioId, target: targetId, server, quick })
+  const [command, args] = pinned(1, ['--max-old-space-size=4096', join(here, 'driver.js')])
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, COWRITE_BENCH_JOB: job } })
+  return new Promise<Metrics>((resolvePromise, reject) => {
+    let answered = false
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error('load generator timed out after 300 s'))
+    }, 300_000)
+    child.on('message', (message: { ok: boolean; metrics?: Metrics; error?: string }) => {
+      answered = true
+      clearTimeout(timer)
+      if (message.ok) resolvePromise(message.metrics!)
+      else reject(new Error(message.error))
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      if (!answered) reject(new Error(`load generator exited with ${code} without a result`))
+    })
+  })
+}

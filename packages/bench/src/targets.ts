@@ -1,0 +1,141 @@
+/**
+ * The servers under test and how each is started: in its own child process, on loopback, pinned
+ * to core 0 with `taskset` when there is one (the load generator runs on core 1). A target is one
+ * row of the report: a server plus the kind of client that drives it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export type ServerKind = 'cowrite-memory' | 'cowrite-sqlite' | 'y-websocket' | 'hocuspocus' | 'relay'
+
+/**
+ * How clients talk to a target: `y-websocket` (stock WebsocketProvider, or raw frames of that
+ * protocol), `hocuspocus` (HocuspocusProvider, or raw frames of its protocol), `relay-yjs` (stock
+ * y-websocket clients syncing with each other through the relay), `relay-raw` (opaque messages of
+ * the same size as the Yjs ones).
+ */
+export type Protocol = 'y-websocket' | 'hocuspocus' | 'relay-yjs' | 'relay-raw'
+
+export interface Target {
+  id: string
+  label: string
+  server: ServerKind
+  protocol: Protocol
+}
+
+export const TARGETS: readonly Target[] = [
+  { id: 'cowrite-sqlite', label: 'Cowrite (SQLite)', server: 'cowrite-sqlite', protocol: 'y-websocket' },
+  { id: 'cowrite-memory', label: 'Cowrite (memory)', server: 'cowrite-memory', protocol: 'y-websocket' },
+  { id: 'y-websocket', label: 'y-websocket server', server: 'y-websocket', protocol: 'y-websocket' },
+  { id: 'hocuspocus', label: 'Hocuspocus', server: 'hocuspocus', protocol: 'hocuspocus' },
+  { id: 'relay-yjs', label: 'raw relay, stock clients', server: 'relay', protocol: 'relay-yjs' },
+  { id: 'relay-raw', label: 'raw relay, raw messages', server: 'relay', protocol: 'relay-raw' },
+]
+
+export function target(id: string): Target {
+  const found = TARGETS.find((candidate) => candidate.id === id)
+  if (!found) throw new RangeError(`Unknown target ${JSON.stringify(id)}; known: ${TARGETS.map((t) => t.id).join(', ')}`)
+  return found
+}
+
+const here = dirname(fileURLToPath(import.meta.url))
+const COWRITE_BIN = join(here, '..', '..', 'server', 'bin', 'cowrite.js')
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
+
+/** `[command, ...args]` running `node args` on `core` when taskset exists. */
+export function pinned(core: number, nodeArgs: string[]): [string, string[]] {
+  return hasTaskset ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
+}
+
+export const pinning = hasTaskset ? 'server on core 0, clients on core 1 (taskset)' : 'not pinned (no taskset)'
+
+export interface RunningServer {
+  kind: ServerKind
+  pid: number
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  /** `ws://127.0.0.1:PORT` */
+  wsUrl: string
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>
+}
+
+export interface StartOptions {
+  /** Write a V8 CPU profile (`--cpu-prof`) into this directory when the server exits. */
+  cpuProfileDir?: string
+}
+
+/** Start `kind` and resolve once it printed its listening line. */
+export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
+  const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []
+  let dataDir: string | undefined
+  let args: string[]
+  switch (kind) {
+    case 'cowrite-memory':
+    case 'cowrite-sqlite': {
+      dataDir = mkdtempSync(join(tmpdir(), 'cowrite-bench-'))
+      const storage = kind === 'cowrite-memory' ? 'memory' : 'sqlite'
+      args = [COWRITE_BIN, 'serve', '--port', '0', '--storage', storage, '--data', dataDir, '--rate-limit', '0', '--log-level', 'warn']
+      break
+    }
+    case 'y-websocket':
+    case 'hocuspocus':
+    case 'relay':
+      args = [join(here, 'servers', `${kind}.js`)]
+      break
+  }
+  const logPath = join(tmpdir(), `cowrite-bench-${kind}-${process.pid}.log`)
+  const log = createWriteStream(logPath, { flags: 'a' })
+  const [command, commandArgs] = pinned(0, [...nodeFlags, ...args])
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stderr!.pipe(log)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = ''
+    const timer = setTimeout(() => reject(new Error(`${kind} did not start within 20 s; see ${logPath}`)), 20_000)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8')
+      const match = /listening on (http:\/\/\S+)/.exec(buffered)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${kind} exited with ${code} before listening; see ${logPath}: ${tail(logPath)}`))
+    })
+  })
+  child.stdout!.resume()
+  return {
+    kind,
+    pid: child.pid!,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    async stop(graceMs = 5_000) {
+      await kill(child, exited, graceMs)
+      log.end()
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function kill(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await exited
+  clearTimeout(timer)
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').slice(-2000)
+  } catch {
+    return ''
+  }
+}
