@@ -3,6 +3,7 @@
  * variables, which win over the defaults in options.ts.
  */
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createLogger, type Logger } from './log.js'
 import { DEFAULTS } from './options.js'
@@ -102,6 +103,9 @@ async function serve(args: string[]): Promise<void> {
     unloadAfterMs: integer(values, 'unload-after'),
     heartbeatMs: integer(values, 'heartbeat'),
     processMetrics: true,
+    // The apps' build output, found from this file: packages/server/dist/cli.js → apps/*/dist.
+    editorDir: fileURLToPath(new URL('../../../apps/editor/dist/', import.meta.url)),
+    viewerDir: fileURLToPath(new URL('../../../apps/viewer/dist/', import.meta.url)),
   })
   process.stdout.write(`cowrite listening on ${server.url}\n`)
 

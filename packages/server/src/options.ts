@@ -37,6 +37,10 @@ export interface ServerOptions {
   logLevel?: string
   /** Also export Node process metrics (CPU, memory, event loop). Default false. */
   processMetrics?: boolean
+  /** The editor app's build output, served at `/` and `/r/<room>`. Default: none (API only). */
+  editorDir?: string
+  /** The viewer app's build output, served under `/viewer/`. Default: none. */
+  viewerDir?: string
 }
 
 export const DEFAULTS = {

@@ -7,6 +7,7 @@ import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { createRoutes } from './http/routes.js'
+import { createStaticFiles } from './http/static.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics } from './metrics.js'
 import { DEFAULTS, type ServerOptions } from './options.js'
@@ -42,7 +43,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   const registry = new RoomRegistry({ storage, log, metrics, observer: tracker, unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs })
   const connections = new Set<Connection>()
 
-  const http = createHttpServer(createRoutes({ registry, storage, metrics, log, stream: { hub, registry, activity: storage.activity }, corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin }))
+  const http = createHttpServer(createRoutes({ registry, storage, metrics, log, stream: { hub, registry, activity: storage.activity }, corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin, statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }) }))
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
   const handleUpgrade = createUpgradeHandler({
     wss,

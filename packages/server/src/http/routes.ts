@@ -10,6 +10,7 @@ import type { RoomRegistry } from '../rooms/room-registry.js'
 import type { Storage } from '../storage/storage.js'
 import { streamActivity, type ActivityStreamContext } from '../stream/sse.js'
 import { sendError, sendJson } from './json.js'
+import type { StaticFiles } from './static.js'
 
 export interface RoutesContext {
   registry: RoomRegistry
@@ -18,6 +19,8 @@ export interface RoutesContext {
   metrics: Metrics
   log: Logger
   corsOrigin: string
+  /** The apps' built files, asked for any path the API does not own; none without it. */
+  statics?: StaticFiles
 }
 
 interface RoomSummary {
@@ -95,6 +98,7 @@ export function createRoutes(context: RoutesContext) {
       if (match[2] === '/activity') return streamActivity(context.stream, request, response, name, url)
       return match[2] ? roomText(response, name) : roomInfo(response, name)
     }
+    if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return
     sendError(response, 404, `no route for ${path}`)
   }
 
