@@ -104,8 +104,16 @@ export class RoomRegistry {
             onIdle: (idle) => this.scheduleUnload(idle),
           })
           this.rooms.set(name, room)
+          this.loadErrors.delete(name)
           this.options.metrics.rooms.inc()
           return room
+        })
+        .catch((error: unknown) => {
+          // A read error, or a stored update that does not apply (a corrupt row): reported by
+          // /healthz until a later load of the room succeeds.
+          const failure = error instanceof Error ? error : new Error(String(error))
+          this.loadErrors.set(name, failure)
+          throw failure
         })
         .finally(() => this.loading.delete(name))
       this.loading.set(name, loading)
