@@ -10,7 +10,7 @@ import { useScope } from './helpers/scope.js'
 import { startServer, type TestServer } from './helpers/server.js'
 import { openSocket } from './helpers/sockets.js'
 import { waitUntil } from './helpers/wait.js'
-import { encodeAwarenessEntries, encodeAwarenessMessage } from '../src/sync/messages.js'
+import { awarenessFrame } from './helpers/frames.js'
 
 const scope = useScope()
 /** Far below the stock client's 30 s watchdog and the server's 30 s ping round. */
@@ -72,7 +72,7 @@ describe('awareness on close', () => {
     const bob = await connectClient(scope, server.wsUrl, 'raw-close', { user: { name: 'Bob', color: '#00f' } })
     const raw = await openSocket(scope, server.wsUrl, 'raw-close')
     const ghost = 987654
-    raw.send(encodeAwarenessMessage(encodeAwarenessEntries([{ clientID: ghost, clock: 1, state: { user: { name: 'Ghost', color: '#999' } } }])))
+    raw.send(awarenessFrame([{ clientID: ghost, clock: 1, json: JSON.stringify({ user: { name: 'Ghost', color: '#999' } }) }]))
     await waitSees(bob, ghost, true)
     raw.close(1000) // a clean close frame, but no null state for its id
     await waitSees(bob, ghost, false)

@@ -82,7 +82,14 @@ export class Connection {
         return
       }
       this.metrics.messagesReceived.inc({ type: MESSAGE_TYPE_LABEL[message.type] })
-      handler(message)
+      try {
+        handler(message)
+      } catch (error) {
+        // A well-formed update can still fail to integrate (yjs throws on some corrupted struct
+        // references); it must cost this socket only, never the process.
+        this.metrics.error('undecodable')
+        this.close(CloseCode.undecodable, 'message could not be applied', { type: message.type, detail: (error as Error).message })
+      }
     })
   }
 

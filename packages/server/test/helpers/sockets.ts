@@ -101,3 +101,65 @@ export async function readToEnd(socket: Socket, already: Buffer, timeoutMs = 5_0
   if (!socket.readableEnded) await nextEvent(socket, 'end', timeoutMs)
   return Buffer.concat(chunks).toString()
 }
+
+export interface ServerFrame {
+  opcode: number
+  payload: Buffer
+}
+
+/**
+ * Parse the server's (unmasked) frames arriving on a raw socket, starting with `already`.
+ * `closeCode()` resolves with the code of the server's close frame, or 1006 if the TCP
+ * connection ends without one.
+ */
+export function readServerFrames(socket: Socket, already: Buffer = Buffer.alloc(0)) {
+  const frames: ServerFrame[] = []
+  let pending = already
+  let ended = false
+  const waiters: Array<() => void> = []
+  const parse = () => {
+    for (;;) {
+      if (pending.length < 2) return
+      let length = pending[1]! & 0x7f
+      let offset = 2
+      if (length === 126) {
+        if (pending.length < 4) return
+        length = pending.readUInt16BE(2)
+        offset = 4
+      } else if (length === 127) {
+        if (pending.length < 10) return
+        length = Number(pending.readBigUInt64BE(2))
+        offset = 10
+      }
+      if (pending.length < offset + length) return
+      frames.push({ opcode: pending[0]! & 0x0f, payload: pending.subarray(offset, offset + length) })
+      pending = pending.subarray(offset + length)
+    }
+  }
+  parse()
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk])
+    parse()
+    for (const waiter of waiters.splice(0)) waiter()
+  })
+  socket.on('close', () => {
+    ended = true
+    for (const waiter of waiters.splice(0)) waiter()
+  })
+  return {
+    frames,
+    closeCode(timeoutMs = 5_000): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no close frame within ${timeoutMs} ms`)), timeoutMs)
+        const check = () => {
+          const close = frames.find((frame) => frame.opcode === 0x8)
+          if (close || ended) {
+            clearTimeout(timer)
+            resolve(close ? close.payload.readUInt16BE(0) : 1006)
+          } else waiters.push(check)
+        }
+        check()
+      })
+    },
+  }
+}

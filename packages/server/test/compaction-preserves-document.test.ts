@@ -1,0 +1,158 @@
+/**
+ * Compaction folds a room's append log into one snapshot. The document loaded after it equals the
+ * document before it, and updates appended around it (in the same turn as the append that
+ * triggered it, between its scheduling and its run, right after it) all survive.
+ */
+import { join } from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import * as Y from 'yjs'
+import { describe, expect, it } from 'vitest'
+import { createSqliteStorage, type SqliteStorage } from '../src/storage/sqlite.js'
+import { connectClient } from './helpers/client.js'
+import { tempDir } from './helpers/cowrite-process.js'
+import { createRandom, int, testSeed, word, type Random } from './helpers/prng.js'
+import { useScope } from './helpers/scope.js'
+import { startServer } from './helpers/server.js'
+import { waitUntil } from './helpers/wait.js'
+
+const scope = useScope()
+
+function openStore(path: string, compactAfterCount: number): SqliteStorage {
+  const storage = createSqliteStorage({ path, compactAfterCount })
+  scope.defer(() => storage.close())
+  return storage
+}
+
+/** The room's stored document, rebuilt from what `load` returns. */
+async function loaded(storage: SqliteStorage, room: string): Promise<Y.Doc> {
+  const doc = new Y.Doc()
+  scope.defer(() => doc.destroy())
+  for (const update of await storage.load(room)) Y.applyUpdate(doc, update)
+  return doc
+}
+
+function logRows(storage: SqliteStorage, room: string): number {
+  return (storage.db.prepare('SELECT count(*) AS n FROM updates WHERE room = ?').get(room) as { n: number }).n
+}
+
+function hasSnapshot(storage: SqliteStorage, room: string): boolean {
+  return storage.db.prepare('SELECT 1 FROM snapshots WHERE room = ?').get(room) !== undefined
+}
+
+/** A random edit of `text`: an insert, or a delete when there is something to delete. */
+function randomEdit(random: Random, text: Y.Text): void {
+  if (text.length > 0 && int(random, 0, 3) === 0) {
+    const index = int(random, 0, text.length - 1)
+    text.delete(index, int(random, 1, Math.min(5, text.length - index)))
+  } else {
+    text.insert(int(random, 0, text.length), word(random))
+  }
+}
+
+function expectSameDocument(actual: Y.Doc, expected: Y.Doc, seed: number): void {
+  expect(actual.getText('content').toString(), `seed ${seed}`).toBe(expected.getText('content').toString())
+  expect(Y.encodeStateVector(actual), `seed ${seed}`).toEqual(Y.encodeStateVector(expected))
+}
+
+describe('compaction', () => {
+  it('leaves the loaded document exactly as it was before', async () => {
+    const seed = testSeed(1337)
+    const random = createRandom(seed)
+    const storage = openStore(join(tempDir(scope), 'cowrite.db'), 1_000_000)
+    const source = new Y.Doc()
+    scope.defer(() => source.destroy())
+    const updates: Uint8Array[] = []
+    source.on('update', (update: Uint8Array) => updates.push(update))
+    for (let i = 0; i < 300; i++) randomEdit(random, source.getText('content'))
+    await storage.append([{ room: 'r', updates, length: source.getText('content').length }])
+    expect(logRows(storage, 'r')).toBe(300)
+
+    const before = await loaded(storage, 'r')
+    storage.compact('r')
+    expect(logRows(storage, 'r')).toBe(0)
+    expect(hasSnapshot(storage, 'r')).toBe(true)
+    const after = await loaded(storage, 'r')
+    expectSameDocument(after, before, seed)
+    expectSameDocument(after, source, seed)
+    expect((await storage.load('r')).length).toBe(1)
+  })
+
+  it('keeps every update appended around compactions triggered by the log count', async () => {
+    const seed = testSeed(4242)
+    const random = createRandom(seed)
+    const storage = openStore(join(tempDir(scope), 'cowrite.db'), 8)
+    const source = new Y.Doc()
+    scope.defer(() => source.destroy())
+    let batch: Uint8Array[] = []
+    source.on('update', (update: Uint8Array) => batch.push(update))
+    let compactions = 0
+    let appends = 0
+
+    for (let round = 0; round < 120; round++) {
+      const edits = int(random, 1, 6)
+      for (let i = 0; i < edits; i++) randomEdit(random, source.getText('content'))
+      const updates = batch
+      batch = []
+      // Appends in the same turn as the one that scheduled a compaction land before it runs;
+      // compaction must fold them in or leave them in the log, never drop them.
+      const hadSnapshot = hasSnapshot(storage, 'r') ? logRows(storage, 'r') : -1
+      await storage.append([{ room: 'r', updates, length: source.getText('content').length }])
+      appends++
+      switch (int(random, 0, 3)) {
+        case 0:
+          await nextTurn() // the scheduled compaction runs now
+          break
+        case 1:
+          storage.compact('r') // an explicit one, racing the scheduled one
+          break
+        default:
+          break // keep appending in this turn
+      }
+      if (hasSnapshot(storage, 'r') && logRows(storage, 'r') < hadSnapshot) compactions++
+      expectSameDocument(await loaded(storage, 'r'), source, seed)
+    }
+    await nextTurn()
+    expect(appends).toBe(120)
+    expect(compactions, `seed ${seed}: compaction never ran`).toBeGreaterThan(3)
+    expect(logRows(storage, 'r')).toBeLessThanOrEqual(8 + 6)
+    expectSameDocument(await loaded(storage, 'r'), source, seed)
+  })
+
+  it('compacts a live room without losing concurrent edits, and a restarted server serves the same text', async () => {
+    const path = join(tempDir(scope), 'cowrite.db')
+    const storage = openStore(path, 5)
+    const server = await startServer(scope, { storage })
+    const seed = testSeed(7)
+    const random = createRandom(seed)
+    const a = await connectClient(scope, server.wsUrl, 'live')
+    const b = await connectClient(scope, server.wsUrl, 'live')
+    const reader = await connectClient(scope, server.wsUrl, 'live')
+
+    for (let i = 0; i < 200; i++) {
+      randomEdit(random, a.text)
+      randomEdit(random, b.text)
+      if (i % 3 === 0) await nextTurn()
+    }
+    await waitUntil('all three converge', () => a.text.toString() === b.text.toString() && reader.text.toString() === a.text.toString(), {
+      on: [
+        [a.doc, 'update'],
+        [b.doc, 'update'],
+        [reader.doc, 'update'],
+      ],
+      timeoutMs: 10_000,
+    })
+    const text = reader.text.toString()
+    expect(hasSnapshot(storage, 'live')).toBe(true)
+    expect(logRows(storage, 'live')).toBeLessThan(400)
+    expectSameDocument(await loaded(storage, 'live'), reader.doc, seed)
+
+    a.destroy()
+    b.destroy()
+    reader.destroy()
+    await server.close()
+    const reopened = openStore(path, 5)
+    const restarted = await startServer(scope, { storage: reopened })
+    const fresh = await connectClient(scope, restarted.wsUrl, 'live')
+    expect(fresh.text.toString(), `seed ${seed}`).toBe(text)
+  })
+})
