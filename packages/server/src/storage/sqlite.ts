@@ -105,9 +105,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   const load = db.transaction((room: string) => readRoom(room).updates)
 
   /**
-   * Fold a room's log into its snapshot in one transaction. Only the rows read are deleted
-   * (`id <= lastId`), so an update appended after the read would survive; and since better-sqlite3
-   * is synchronous, no append of this process can interleave with it anyway.
+   * Fold a room's log into its snapshot in one transaction. It runs as BEGIN IMMEDIATE (the write
+   * lock is taken before the read), and only the rows read are deleted (`id <= lastId`), so an
+   * update appended by anyone before or after it survives; better-sqlite3 is synchronous, so no
+   * append of this process can interleave with it anyway.
    */
   const compactNow = db.transaction((room: string) => {
     const { updates, lastId } = readRoom(room)
@@ -144,7 +145,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
         compacting.delete(room)
         if (!db.open) return
         try {
-          compactNow(room)
+          compactNow.immediate(room)
         } catch (error) {
           options.log?.error({ room, err: error }, 'storage compaction failed')
         }
@@ -156,7 +157,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     activity: createSqliteActivityLog(db, options.activityRetention ?? 100_000),
     db,
     compact(room) {
-      compactNow(room)
+      compactNow.immediate(room)
     },
     async load(room) {
       return load(room)
