@@ -60,8 +60,9 @@ describe('live document replica over SSE', () => {
     const stream = await openSse(scope, `${server.url}/api/rooms/held/activity?doc=1`)
     await stream.waitFor('the snapshot', (events) => events.some((e) => e.type === 'snapshot'))
     writer.destroy()
-    const info = await server.get('/api/rooms/held')
-    expect(info.json<{ connections: number }>().connections).toBe(0)
+    await waitUntil('the writer is gone', async () => (await server.metric('cowrite_connections')) === 0)
+    // Well past the grace period: only the replica holds the room now.
+    await waitUntil('an unload would have happened', async () => (await server.get('/api/rooms/held')).json<{ connections: number }>().connections === 0)
     // A new writer must still reach the replica: the room it follows was not unloaded under it.
     const second = await connectClient(scope, server.wsUrl, 'held')
     second.text.insert(4, '!')

@@ -88,12 +88,18 @@ export async function streamActivity(
  */
 async function replay(context: ActivityStreamContext, subscriber: Subscriber, lastEventId: number | undefined, tail: number): Promise<number> {
   const { activity, hub } = context
-  const write = (events: readonly ActivityEvent[]) => {
-    for (const event of events) hub.write(subscriber, encodeSseEvent(event))
+  const { response } = subscriber
+  // The replay waits for the subscriber to read (live events wait in the backlog meanwhile), so
+  // a long replay is paced by the reader instead of dropping it for falling behind.
+  const write = async (events: readonly ActivityEvent[]) => {
+    for (const event of events) {
+      if (response.destroyed) return
+      if (!response.write(encodeSseEvent(event))) await drained(response)
+    }
   }
   const writeTail = async () => {
     const events = await activity.tail(tail, subscriber.room)
-    write(events)
+    await write(events)
     return events.at(-1)?.id ?? 0
   }
   if (lastEventId === undefined) return writeTail()
@@ -108,8 +114,20 @@ async function replay(context: ActivityStreamContext, subscriber: Subscriber, la
   let lastId = lastEventId
   for (;;) {
     const events = await activity.after(lastId, subscriber.room, REPLAY_PAGE)
-    write(events)
+    await write(events)
     lastId = events.at(-1)?.id ?? lastId
-    if (events.length < REPLAY_PAGE || subscriber.response.destroyed) return lastId
+    if (events.length < REPLAY_PAGE || response.destroyed) return lastId
   }
+}
+
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done)
+      response.off('close', done)
+      resolve()
+    }
+    response.on('drain', done)
+    response.on('close', done)
+  })
 }
