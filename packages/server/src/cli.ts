@@ -8,11 +8,13 @@ import { parseArgs } from 'node:util'
 import { createLogger, type Logger } from './log.js'
 import { DEFAULTS } from './options.js'
 import { createServer } from './server.js'
+import { parseTtl, signToken } from './auth/tokens.js'
 import { createMemoryStorage } from './storage/memory.js'
 import { SchemaError, createSqliteStorage } from './storage/sqlite.js'
 import type { Storage } from './storage/storage.js'
 
 const USAGE = `Usage: cowrite serve [flags]
+       cowrite token --room ROOM --name NAME [--role edit|view] [--ttl 1h] [--sub ID]
 
 Flags (environment variable in brackets):
   --host HOST              interface to listen on [COWRITE_HOST, HOST] (${DEFAULTS.host})
@@ -26,7 +28,12 @@ Flags (environment variable in brackets):
   --log-level LEVEL        pino level [COWRITE_LOG_LEVEL] (${DEFAULTS.logLevel})
   --heartbeat MS           SSE ping comment interval [COWRITE_HEARTBEAT_MS] (${DEFAULTS.heartbeatMs})
   --activity-retention N   activity events kept, oldest dropped [COWRITE_ACTIVITY_RETENTION] (100000)
+  --auth-secret SECRET     enables tokens: the HS256 key [COWRITE_AUTH_SECRET] (auth off)
+  --allowed-origins LIST   comma list of Origins allowed to open WebSockets [COWRITE_ALLOWED_ORIGINS] (any)
   -h, --help               show this help
+
+cowrite token prints a token signed with --auth-secret (or COWRITE_AUTH_SECRET): ROOM is a room,
+a prefix ending in *, or *; --ttl takes seconds or 30s, 15m, 1h, 7d.
 `
 
 /** Each flag with its environment variables, first one set wins. */
@@ -42,6 +49,8 @@ const FLAGS = {
   'log-level': ['COWRITE_LOG_LEVEL'],
   heartbeat: ['COWRITE_HEARTBEAT_MS'],
   'activity-retention': ['COWRITE_ACTIVITY_RETENTION'],
+  'auth-secret': ['COWRITE_AUTH_SECRET'],
+  'allowed-origins': ['COWRITE_ALLOWED_ORIGINS'],
 } as const satisfies Record<string, readonly string[]>
 
 type Flag = keyof typeof FLAGS
@@ -102,6 +111,11 @@ async function serve(args: string[]): Promise<void> {
     rateLimit: integer(values, 'rate-limit'),
     unloadAfterMs: integer(values, 'unload-after'),
     heartbeatMs: integer(values, 'heartbeat'),
+    authSecret: setting(values, 'auth-secret'),
+    allowedOrigins: setting(values, 'allowed-origins')
+      ?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     processMetrics: true,
     // The apps' build output, found from this file: packages/server/dist/cli.js → apps/*/dist.
     editorDir: fileURLToPath(new URL('../../../apps/editor/dist/', import.meta.url)),
@@ -127,11 +141,42 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGINT', shutdown)
 }
 
+/** `cowrite token`: print a token signed with the server's secret. */
+async function token(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      room: { type: 'string' },
+      role: { type: 'string', default: 'edit' },
+      name: { type: 'string' },
+      sub: { type: 'string' },
+      ttl: { type: 'string', default: '1h' },
+      'auth-secret': { type: 'string' },
+    },
+    strict: true,
+  })
+  const secret = setting(values, 'auth-secret')
+  if (!secret) throw new UsageError('cowrite token needs --auth-secret or COWRITE_AUTH_SECRET')
+  if (!values.room) throw new UsageError('cowrite token needs --room (a room, a prefix ending in *, or *)')
+  if (!values.name) throw new UsageError('cowrite token needs --name')
+  if (values.role !== 'edit' && values.role !== 'view') throw new UsageError(`--role must be edit or view, got ${JSON.stringify(values.role)}`)
+  let ttlSeconds: number
+  try {
+    ttlSeconds = parseTtl(values.ttl)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const signed = await signToken(secret, { sub: values.sub ?? values.name, name: values.name, room: values.room, role: values.role }, ttlSeconds)
+  process.stdout.write(`${signed}\n`)
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   switch (command) {
     case 'serve':
       return serve(rest)
+    case 'token':
+      return token(rest)
     case undefined:
     case 'help':
     case '--help':

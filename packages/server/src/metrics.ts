@@ -10,6 +10,9 @@ export type ErrorKind =
   | 'send-buffer-overflow'
   | 'rate-limited'
   | 'bad-room'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'view-only'
   | 'storage'
   | 'socket'
 

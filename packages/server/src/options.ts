@@ -23,6 +23,10 @@ export interface ServerOptions {
   unloadAfterMs?: number
   /** Interval between liveness pings; a socket missing one pong is dropped. Default 30 s. */
   pingIntervalMs?: number
+  /** Enables tokens: the HS256 key (UTF-8 bytes of the string). Default: auth off. */
+  authSecret?: string
+  /** `Origin`s allowed to open WebSockets (a browser-side defence). Default: any. */
+  allowedOrigins?: readonly string[]
   /** `Access-Control-Allow-Origin` for HTTP answers. Default `*`. */
   corsOrigin?: string
   /** Interval of the SSE `: ping` comment. Default 15 s. */

@@ -6,6 +6,7 @@
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
+import { createAuthorizer } from './auth/authorize.js'
 import { createRoutes } from './http/routes.js'
 import { createStaticFiles } from './http/static.js'
 import { createLogger, type Logger } from './log.js'
@@ -43,7 +44,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   const registry = new RoomRegistry({ storage, log, metrics, observer: tracker, unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs })
   const connections = new Set<Connection>()
 
-  const http = createHttpServer(createRoutes({ registry, storage, metrics, log, stream: { hub, registry, activity: storage.activity }, corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin, statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }) }))
+  const auth = createAuthorizer(options.authSecret)
+  const http = createHttpServer(
+    createRoutes({
+      auth,
+      registry,
+      storage,
+      metrics,
+      log,
+      stream: { hub, registry, activity: storage.activity },
+      corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin,
+      statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }),
+    }),
+  )
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
   const handleUpgrade = createUpgradeHandler({
     wss,
@@ -51,6 +64,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     log,
     metrics,
     connections,
+    auth,
+    allowedOrigins: options.allowedOrigins,
     limits: {
       sendBufferLimit: options.sendBufferLimit ?? DEFAULTS.sendBufferLimit,
       rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
@@ -71,6 +86,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     })
   })
   const port = (http.address() as AddressInfo).port
+  if (!auth.enabled && !isLoopback(host)) {
+    log.warn({ host }, 'no --auth-secret: anyone who can reach this address can read and edit every room')
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
   let closing: Promise<void> | undefined
@@ -94,4 +112,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     log,
     close: () => (closing ??= close()),
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }

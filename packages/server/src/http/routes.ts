@@ -8,11 +8,13 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import type { Storage } from '../storage/storage.js'
+import { redactUrl, type Authorizer } from '../auth/authorize.js'
 import { streamActivity, type ActivityStreamContext } from '../stream/sse.js'
 import { sendError, sendJson } from './json.js'
 import type { StaticFiles } from './static.js'
 
 export interface RoutesContext {
+  auth: Authorizer
   registry: RoomRegistry
   stream: ActivityStreamContext
   storage: Storage
@@ -35,13 +37,13 @@ const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/text|\/activity)?$/
 export function createRoutes(context: RoutesContext) {
   const { registry, storage, metrics, corsOrigin } = context
 
-  async function listRooms(): Promise<RoomSummary[]> {
+  async function listRooms(covers: (room: string) => boolean): Promise<RoomSummary[]> {
     const rooms = new Map<string, RoomSummary>()
     for (const stored of await storage.list()) {
       rooms.set(stored.name, { name: stored.name, connections: 0, length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString() })
     }
     for (const room of registry.loaded()) rooms.set(room.name, loadedSummary(room.name)!)
-    return [...rooms.values()].sort((a, b) => a.name.localeCompare(b.name))
+    return [...rooms.values()].filter((room) => covers(room.name)).sort((a, b) => a.name.localeCompare(b.name))
   }
 
   function loadedSummary(name: string): RoomSummary | undefined {
@@ -89,13 +91,19 @@ export function createRoutes(context: RoutesContext) {
       response.end(body)
       return
     }
-    if (path === '/api/rooms') return sendJson(response, 200, await listRooms())
-    if (path === '/api/activity') return streamActivity(context.stream, request, response, undefined, url)
+    if (path === '/api/rooms' || path === '/api/activity') {
+      const decision = await context.auth.authorize(request, undefined)
+      if (!decision.ok) return sendError(response, decision.status, decision.error)
+      if (path === '/api/rooms') return sendJson(response, 200, await listRooms(decision.grant.covers))
+      return streamActivity(context.stream, request, response, undefined, url, decision.grant)
+    }
     const match = ROOM_ROUTE.exec(path)
     if (match) {
       const name = match[1]!
       if (!isValidRoomName(name)) return sendError(response, 400, `invalid room name ${JSON.stringify(name)}`)
-      if (match[2] === '/activity') return streamActivity(context.stream, request, response, name, url)
+      const decision = await context.auth.authorize(request, name)
+      if (!decision.ok) return sendError(response, decision.status, decision.error)
+      if (match[2] === '/activity') return streamActivity(context.stream, request, response, name, url, decision.grant)
       return match[2] ? roomText(response, name) : roomInfo(response, name)
     }
     if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return
@@ -120,7 +128,7 @@ export function createRoutes(context: RoutesContext) {
       return sendError(response, 405, `method ${request.method} not allowed`)
     }
     route(request, response).catch((error: unknown) => {
-      context.log.error({ err: error, url: request.url }, 'request failed')
+      context.log.error({ err: error, url: redactUrl(request.url) }, 'request failed')
       if (!response.headersSent) sendError(response, 500, 'internal error')
       else response.destroy()
     })

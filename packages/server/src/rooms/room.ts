@@ -51,6 +51,9 @@ export interface RoomContext {
   onIdle(room: Room): void
 }
 
+/** Updates a `view` connection may try before it is closed with 4403. */
+const VIEW_VIOLATIONS_BEFORE_CLOSE = 3
+
 /** A state vector that knows nothing: what a fresh client sends in sync step 1. */
 const EMPTY_STATE_VECTOR_LENGTH = 1
 
@@ -112,11 +115,15 @@ export class Room {
 
   /** The user a connection announced in its awareness state, if any. */
   userOf(connection: Connection): ActivityUser {
+    let announced: ActivityUser = null
     for (const id of this.connections.get(connection) ?? []) {
-      const user = toUser(this.awareness.getStates().get(id))
-      if (user) return user
+      announced = toUser(this.awareness.getStates().get(id))
+      if (announced) break
     }
-    return null
+    // A token's identity wins over what the client announces; the colour is the client's choice.
+    const token = connection.grant.user
+    if (token) return { name: token.name, color: announced?.color ?? null }
+    return announced
   }
 
   text(): string {
@@ -196,7 +203,13 @@ export class Room {
         this.answerSyncStep1(connection, message.stateVector)
         return
       case 'sync-step2':
+        // A stock client always answers our step 1, with its delete set at least: from a
+        // `view` connection that answer is ignored, silently.
+        if (connection.grant.role === 'view') return
+        Y.applyUpdate(this.doc, message.update, connection)
+        return
       case 'sync-update':
+        if (connection.grant.role === 'view') return this.refuseViewUpdate(connection, message.update)
         Y.applyUpdate(this.doc, message.update, connection)
         return
       case 'awareness':
@@ -205,6 +218,20 @@ export class Room {
       case 'query-awareness':
         connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
         return
+    }
+  }
+
+  /**
+   * A `view` connection sent a live update: dropped, never applied, stored or relayed. One that
+   * would change the document is logged, and after a few the socket is closed with 4403.
+   */
+  private refuseViewUpdate(connection: Connection, update: Uint8Array): void {
+    if (!wouldChange(this.doc, update)) return
+    connection.viewViolations++
+    this.context.metrics.error('view-only')
+    this.context.log.warn({ room: this.name, attempts: connection.viewViolations }, 'update from a view connection dropped')
+    if (connection.viewViolations >= VIEW_VIOLATIONS_BEFORE_CLOSE) {
+      connection.close(CloseCode.viewOnly, 'view-only connection sent updates')
     }
   }
 
@@ -286,6 +313,14 @@ export class Room {
       if (connection !== except) connection.send(message)
     }
   }
+}
+
+/** Whether applying `update` would add structs the doc lacks or delete anything. */
+function wouldChange(doc: Y.Doc, update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update)
+  if (ds.clients.size > 0) return true
+  const state = Y.decodeStateVector(Y.encodeStateVector(doc))
+  return structs.some((struct) => struct.id.clock + struct.length > (state.get(struct.id.client) ?? 0))
 }
 
 /** The `{ user: { name, color } }` of an awareness state (y-codemirror.next's convention), if present. */

@@ -15,6 +15,8 @@ export interface Subscriber {
   response: ServerResponse
   /** Only this room's events, or every room's when undefined. */
   room: string | undefined
+  /** The rooms its token reaches: an all-rooms stream only carries those. */
+  covers: (room: string) => boolean
   /** Wants `update` events of its room (a `?doc=1` replica). */
   doc: boolean
   /** While the replay is being written, live events wait here. */
@@ -72,7 +74,9 @@ export class ActivityHub {
     this.metrics.activityEvents.inc({ type: event.type })
     const chunk = Buffer.from(encodeSseEvent(event))
     for (const subscriber of this.byRoom.get(event.room) ?? []) this.deliver(subscriber, event.id, chunk)
-    for (const subscriber of this.byRoom.get(undefined) ?? []) this.deliver(subscriber, event.id, chunk)
+    for (const subscriber of this.byRoom.get(undefined) ?? []) {
+      if (subscriber.covers(event.room)) this.deliver(subscriber, event.id, chunk)
+    }
   }
 
   /** Send stored document updates to the room's live replicas, merged into one `update` event. */

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as Y from 'yjs'
 import { SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
 import type { ActivityLog } from '../activity/activity-log.js'
+import type { Grant } from '../auth/authorize.js'
 import { sendError } from '../http/json.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import type { ActivityHub, Subscriber } from './activity-hub.js'
@@ -36,6 +37,7 @@ export async function streamActivity(
   response: ServerResponse,
   room: string | undefined,
   url: URL,
+  grant: Grant,
 ): Promise<void> {
   let lastEventId: number | undefined
   let tail: number
@@ -57,7 +59,7 @@ export async function streamActivity(
   response.write(`retry: ${SSE_RETRY_MS}\n\n`)
 
   const { hub, activity, registry } = context
-  const subscriber: Subscriber = { response, room, doc: wantsDoc, backlog: [] }
+  const subscriber: Subscriber = { response, room, doc: wantsDoc, covers: grant.covers, backlog: [] }
   hub.add(subscriber)
   let held: Awaited<ReturnType<RoomRegistry['acquire']>> | undefined
   response.on('close', () => {
@@ -94,6 +96,7 @@ async function replay(context: ActivityStreamContext, subscriber: Subscriber, la
   const write = async (events: readonly ActivityEvent[]) => {
     for (const event of events) {
       if (response.destroyed) return
+      if (!subscriber.covers(event.room)) continue
       if (!response.write(encodeSseEvent(event))) await drained(response)
     }
   }

@@ -5,6 +5,7 @@
  */
 import { WebSocket, type RawData } from 'ws'
 import { CloseCode } from '@cowrite/protocol'
+import type { Grant } from '../auth/authorize.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
@@ -39,14 +40,26 @@ export class Connection {
   private limitedSince = 0
   private resumeTimer: NodeJS.Timeout | undefined
 
+  /** Document updates a `view` connection tried to make; a few are tolerated, then it is closed. */
+  viewViolations = 0
+  private expiryTimer: NodeJS.Timeout | undefined
+
   constructor(
     readonly socket: WebSocket,
     readonly room: string,
+    /** What the connection's token allows (everything when auth is off). */
+    readonly grant: Grant,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
     this.tokens = limits.rateLimit * 10
+    if (grant.expiresAt !== null) {
+      // setTimeout holds 32-bit delays: a token valid for longer is checked again when this fires.
+      const delay = Math.min(grant.expiresAt - Date.now(), 2 ** 31 - 1)
+      this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, delay))
+      this.expiryTimer.unref()
+    }
     socket.on('pong', () => (this.alive = true))
     socket.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -135,10 +148,21 @@ export class Connection {
     this.socket.ping()
   }
 
+  private expire(): void {
+    const left = this.grant.expiresAt! - Date.now()
+    if (left > 0) {
+      this.expiryTimer = setTimeout(() => this.expire(), Math.min(left, 2 ** 31 - 1))
+      this.expiryTimer.unref()
+      return
+    }
+    this.close(CloseCode.tokenExpired, 'token expired')
+  }
+
   private detach(): void {
     if (this.closed) return
     this.closed = true
     clearTimeout(this.resumeTimer)
+    clearTimeout(this.expiryTimer)
     for (const listener of this.closeListeners.splice(0)) listener()
   }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocketServer } from 'ws'
 import { isValidRoomName } from '@cowrite/protocol'
+import type { Authorizer } from '../auth/authorize.js'
 import { refuseUpgrade } from '../http/json.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
@@ -21,6 +22,9 @@ export interface UpgradeContext {
   metrics: Metrics
   /** Every open connection of the server, for pings and shutdown. */
   connections: Set<Connection>
+  auth: Authorizer
+  /** `Origin`s allowed to open WebSockets; any when undefined. */
+  allowedOrigins: readonly string[] | undefined
 }
 
 /** The room a WebSocket URL names: its whole path without the leading slash. */
@@ -29,7 +33,7 @@ export function roomFromUrl(url: string | undefined): string {
 }
 
 export function createUpgradeHandler(context: UpgradeContext) {
-  const { wss, registry, limits, log, metrics, connections } = context
+  const { wss, registry, limits, log, metrics, connections, auth, allowedOrigins } = context
 
   return async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (error) => log.debug({ err: error }, 'upgrade socket error'))
@@ -38,6 +42,21 @@ export function createUpgradeHandler(context: UpgradeContext) {
       metrics.error('bad-room')
       log.warn({ room: name, remote: request.socket.remoteAddress }, 'upgrade refused: invalid room name')
       refuseUpgrade(socket, 400, `invalid room name ${JSON.stringify(name)}`)
+      return
+    }
+    // A browser always sends Origin: this stops other sites' pages, not other programs.
+    const origin = request.headers.origin
+    if (allowedOrigins && origin !== undefined && !allowedOrigins.includes(origin)) {
+      metrics.error('forbidden')
+      log.warn({ room: name, origin }, 'upgrade refused: origin not allowed')
+      refuseUpgrade(socket, 403, `origin ${origin} not allowed`)
+      return
+    }
+    const decision = await auth.authorize(request, name)
+    if (!decision.ok) {
+      metrics.error(decision.status === 401 ? 'unauthorized' : 'forbidden')
+      log.warn({ room: name, status: decision.status, reason: decision.error }, 'upgrade refused')
+      refuseUpgrade(socket, decision.status, decision.error)
       return
     }
     let room
@@ -60,7 +79,7 @@ export function createUpgradeHandler(context: UpgradeContext) {
     })
     wss.handleUpgrade(request, socket, head, (ws) => {
       attached = true
-      const connection = new Connection(ws, name, limits, log, metrics)
+      const connection = new Connection(ws, name, decision.grant, limits, log, metrics)
       connections.add(connection)
       metrics.connections.inc()
       connection.onClose(() => {
