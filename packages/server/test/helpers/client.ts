@@ -23,6 +23,8 @@ export interface ClientOptions {
   /** Awareness `user` announced right after connecting; none when null. */
   user?: { name: string; color: string } | null
   doc?: Y.Doc
+  /** URL query parameters, e.g. `{ token }`. */
+  params?: Record<string, string>
   /** Wait for the first sync before resolving. Default true. */
   synced?: boolean
 }
@@ -37,6 +39,7 @@ export async function connectClient(scope: Scope, wsUrl: string, room: string, o
     // sync without the server, hiding exactly what these tests look at.
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params: options.params ?? {},
     maxBackoffTime: 200,
   })
   let destroyed = false

@@ -31,9 +31,13 @@ export function tempDir(scope: Scope, prefix = 'cowrite-test-'): string {
 }
 
 /** Run `cowrite` with `args` until it exits; resolves with its code and output. */
-export function runCowrite(args: readonly string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCowrite(
+  args: readonly string[],
+  timeoutMs = 10_000,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [COWRITE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [COWRITE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
