@@ -1,0 +1,65 @@
+/**
+ * The viewer's reads of the HTTP API (`/api/rooms`, `/api/rooms/<room>`), on the server that
+ * served the page, carrying the page's `?token=` when there is one. The streams are
+ * followActivity's (@cowrite/client); the viewer opens no WebSocket.
+ */
+
+export interface RoomSummary {
+  name: string
+  connections: number
+  length: number
+  updatedAt: string | null
+}
+
+export interface RoomInfo extends RoomSummary {
+  users: Array<{ name: string; color: string | null }>
+}
+
+/** The server and the credentials this page was opened with. */
+export interface ViewerContext {
+  /** The server's base URL (this page's origin). */
+  server: string
+  /** `?token=` of the page, passed on to every request and stream. */
+  token: string | undefined
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+async function getJson<T>(context: ViewerContext, path: string): Promise<T> {
+  const url = new URL(path, context.server)
+  if (context.token) url.searchParams.set('token', context.token)
+  const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: string } | null
+    throw new ApiError(response.status, body?.error ?? `${response.status} ${response.statusText}`)
+  }
+  return (await response.json()) as T
+}
+
+export function fetchRooms(context: ViewerContext): Promise<RoomSummary[]> {
+  return getJson(context, '/api/rooms')
+}
+
+/** The room's summary and who is connected; an ApiError with status 404 if it does not exist yet. */
+export function fetchRoom(context: ViewerContext, room: string): Promise<RoomInfo> {
+  return getJson(context, `/api/rooms/${encodeURIComponent(room)}`)
+}
+
+/** A viewer link (`/viewer/` or `/viewer/<room>`) that keeps the token. */
+export function viewerHref(context: ViewerContext, room?: string): string {
+  const path = `${import.meta.env.BASE_URL}${room === undefined ? '' : encodeURIComponent(room)}`
+  return context.token ? `${path}?token=${encodeURIComponent(context.token)}` : path
+}
+
+/** The editor's page for a room (served by the same server at `/r/<room>`). */
+export function editorHref(context: ViewerContext, room: string): string {
+  const path = `/r/${encodeURIComponent(room)}`
+  return context.token ? `${path}?token=${encodeURIComponent(context.token)}` : path
+}

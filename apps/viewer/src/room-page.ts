@@ -1,0 +1,130 @@
+/**
+ * One room, read-only: the live document, the activity feed, the edits chart and who is here,
+ * all fed by a single `?doc=1` activity stream (plus `GET /api/rooms/<room>` for presence).
+ */
+import { followActivity, type FollowState } from '@cowrite/client'
+import { editorHref, viewerHref, type ViewerContext } from './api.js'
+import { activityFeed } from './activity-feed.js'
+import { connectionBadge } from './connection-badge.js'
+import { sizeLabel } from './describe.js'
+import { editsChart } from './edits-chart.js'
+import { liveText } from './live-text.js'
+import { presentUsers } from './present-users.js'
+
+/** Events replayed on first load: enough for the chart's hour in most rooms (the server's maximum). */
+const TAIL = 1000
+
+export function roomPage(root: HTMLElement, context: ViewerContext, room: string): void {
+  document.title = `${room} · Cowrite viewer`
+  const badge = connectionBadge()
+  const feed = activityFeed()
+  const chart = editsChart()
+  const present = presentUsers(context, room)
+
+  const header = document.createElement('header')
+  header.className = 'top'
+  const back = document.createElement('a')
+  back.href = viewerHref(context)
+  back.className = 'back'
+  back.textContent = '← All rooms'
+  const title = document.createElement('h1')
+  title.textContent = room
+  const meta = document.createElement('span')
+  meta.className = 'muted meta'
+  const open = document.createElement('a')
+  open.href = editorHref(context, room)
+  open.className = 'button'
+  open.textContent = 'Open in editor'
+  const spacer = document.createElement('span')
+  spacer.className = 'spacer'
+  header.append(back, title, meta, spacer, badge.element, open)
+
+  const banner = document.createElement('div')
+  banner.className = 'banner'
+  banner.id = 'banner'
+  banner.hidden = true
+
+  const textPanel = document.createElement('section')
+  textPanel.className = 'panel text-panel'
+  const textHead = document.createElement('header')
+  textHead.className = 'section-head'
+  const textTitle = document.createElement('h2')
+  textTitle.textContent = 'Document'
+  const readOnly = document.createElement('span')
+  readOnly.className = 'pill'
+  readOnly.textContent = 'read-only'
+  textHead.append(textTitle, readOnly)
+  const textHost = document.createElement('div')
+  textHost.className = 'text-host'
+  textHost.id = 'live-text'
+  textPanel.append(textHead, textHost)
+
+  const chartPanel = document.createElement('section')
+  chartPanel.className = 'panel chart-panel'
+  const chartTitle = document.createElement('h2')
+  chartTitle.textContent = 'Edits per minute, last hour'
+  chartPanel.append(chartTitle, chart.element)
+
+  const side = document.createElement('aside')
+  side.className = 'side'
+  present.element.classList.add('panel')
+  feed.element.classList.add('panel')
+  side.append(present.element, chartPanel, feed.element)
+
+  const main = document.createElement('main')
+  main.className = 'room'
+  main.append(textPanel, side)
+  root.replaceChildren(header, banner, main)
+
+  const text = liveText(textHost)
+  present.onInfo((info) => {
+    meta.textContent = info ? `${info.connections} connected · ${sizeLabel(info.length)}` : 'not created yet'
+  })
+
+  const say = (message: string) => {
+    const dismiss = document.createElement('button')
+    dismiss.type = 'button'
+    dismiss.className = 'dismiss'
+    dismiss.setAttribute('aria-label', 'Dismiss')
+    dismiss.textContent = '×'
+    dismiss.addEventListener('click', () => (banner.hidden = true))
+    const words = document.createElement('span')
+    words.textContent = message
+    banner.replaceChildren(words, dismiss)
+    banner.hidden = false
+  }
+
+  followActivity(
+    context.server,
+    room,
+    {
+      activity: (event) => {
+        feed.add(event)
+        if (event.type === 'edit') chart.add(event)
+        else present.refresh()
+      },
+      snapshot: (event) => text.snapshot(event.update),
+      update: (event) => text.update(event.update),
+      reset: (event) => {
+        // The server sends a reset when the resume point is older than what it keeps, or newer
+        // than anything it has (its store was replaced).
+        const why =
+          event.oldest !== null && event.requested < event.oldest - 1
+            ? `Events after #${event.requested} are no longer kept (the oldest is #${event.oldest})`
+            : 'The server’s activity log was reset'
+        feed.notice(`${why}: room state reloaded; the latest events follow.`, 'warn')
+        say(`${why}. Room state reloaded.`)
+        chart.clear()
+        present.refresh()
+      },
+      state: (state: FollowState) => {
+        badge.show(state)
+        // Presence may have changed in ways the log cannot tell while we were away.
+        if (state.status === 'live') present.refresh()
+      },
+      error: (error) => console.warn('cowrite viewer: skipped a malformed activity message', error),
+    },
+    { doc: true, token: context.token, tail: TAIL },
+  )
+  present.refresh()
+}
