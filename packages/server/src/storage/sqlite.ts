@@ -60,10 +60,13 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   mkdirSync(dirname(options.path), { recursive: true })
   const db = new Database(options.path)
   try {
+    // Inspect before anything writes: even switching to WAL rewrites the file's header, and a
+    // file this server refuses must be left exactly as it was.
+    const isNew = checkSchema(db, options.path)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('busy_timeout = 5000')
-    migrate(db, options.path)
+    if (isNew) createSchema(db)
   } catch (error) {
     db.close()
     throw error
@@ -186,10 +189,13 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   }
 }
 
-/** Create the schema in a new file; refuse a file of another version or another application. */
-function migrate(db: Database.Database, path: string): void {
+/**
+ * Whether the file is new (no tables, version 0) and needs the schema; throws a SchemaError for a
+ * file of another version or of another application. Reads only.
+ */
+function checkSchema(db: Database.Database, path: string): boolean {
   const version = db.pragma('user_version', { simple: true }) as number
-  if (version === SCHEMA_VERSION) return
+  if (version === SCHEMA_VERSION) return false
   if (version !== 0) {
     throw new SchemaError(
       `${path} has Cowrite schema version ${version}, but this server only knows version ${SCHEMA_VERSION}; ` +
@@ -200,6 +206,11 @@ function migrate(db: Database.Database, path: string): void {
   if (tables.n > 0) {
     throw new SchemaError(`${path} is an SQLite database without a Cowrite schema version; refusing to modify it`)
   }
+  return true
+}
+
+/** The current schema, in one transaction, version included. */
+function createSchema(db: Database.Database): void {
   db.exec(`
     BEGIN;
     CREATE TABLE rooms (
