@@ -37,7 +37,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`Usage: node packages/bench/dist/cli.js [flags]
-  --quick            smaller parameters, one run (under 2 minutes; for spotting regressions)
+  --quick            smaller parameters, one run, without Cowrite (memory) and Hocuspocus (under 2 minutes; for spotting regressions)
   --runs N           runs per figure, medians reported (default 3; --quick: 1)
   --only a,b         scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
   --targets x,y      targets: ${TARGETS.map((t) => t.id).join(', ')}
@@ -58,9 +58,11 @@ for (const id of onlyScenarios ?? []) if (!SCENARIOS.some((s) => s.id === id)) t
 const profileDir = values.profile ? resolve(values['profile-dir'] ?? 'bench-profiles') : undefined
 if (profileDir) mkdirSync(profileDir, { recursive: true })
 
-const selected = SCENARIOS.filter((s) => !onlyScenarios || onlyScenarios.includes(s.id))
+const selected = SCENARIOS.filter((s) => (onlyScenarios ? onlyScenarios.includes(s.id) : !quick || s.inQuick !== false))
 const everything = !onlyScenarios && !onlyTargets && !values.profile
 const outPath = values['no-write'] ? undefined : values.out ? resolve(values.out) : everything && !quick ? join(repoRoot, 'docs', 'benchmarks.md') : undefined
+
+const QUICK_SKIPS = ['cowrite-memory', 'hocuspocus']
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const startedAt = new Date()
@@ -83,7 +85,8 @@ log(`done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`)
 
 async function runScenario(chosen: Scenario): Promise<ScenarioResult> {
   const params = chosen.params(quick)
-  const targets = chosen.targets.filter((id) => !onlyTargets || onlyTargets.includes(id))
+  // --quick keeps Cowrite (SQLite), the y-websocket server and the floors: enough to spot a regression.
+  const targets = chosen.targets.filter((id) => (onlyTargets ? onlyTargets.includes(id) : !quick || !QUICK_SKIPS.includes(id)))
   const perTarget = new Map<string, Metrics[]>(targets.map((id) => [id, []]))
   const notes: string[] = []
   log(`\n${chosen.title}`)
@@ -131,7 +134,7 @@ function summary(metrics: Metrics): string {
 function drive(scenarioId: string, targetId: string, server: { pid: number; url: string; wsUrl: string }): Promise<Metrics> {
   const job = JSON.stringify({ scenario: scenarioId, target: targetId, server, quick })
   const [command, args] = pinned(1, ['--max-old-space-size=4096', join(here, 'driver.js')])
-  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, COWRITE_BENCH_JOB: job } })
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { ...process.env, COWRITE_BENCH_JOB: job } })
   return new Promise<Metrics>((resolvePromise, reject) => {
     let answered = false
     const timer = setTimeout(() => {

@@ -20,6 +20,9 @@ if (!job || !process.send) {
   process.exit(2)
 }
 
+// Every stock y-websocket provider adds a process 'exit' listener.
+process.setMaxListeners(0)
+
 const chosen = scenario(job.scenario)
 const params = chosen.params(job.quick)
 const prefix = `  [${job.scenario} × ${job.target}]`

@@ -3,6 +3,7 @@
  * columns of its table, and `run`, which executes in the load-generator process against one
  * running server and returns flat numeric metrics. Medians across runs are the runner's business.
  */
+import { get } from 'node:http'
 import type { Protocol, Target } from './targets.js'
 
 export interface ServerHandle {
@@ -41,6 +42,8 @@ export interface Scenario<P = unknown> {
   targets: readonly string[]
   /** The target whose figures are "the floor" in the ratio table. */
   floor?: string
+  /** Whether `--quick` runs it (default true). */
+  inQuick?: boolean
   params(quick: boolean): P
   columns(params: P): Column[]
   run(params: P, context: ScenarioContext): Promise<Metrics>
@@ -50,11 +53,31 @@ export interface Scenario<P = unknown> {
 
 /** Updates the server has applied so far (Cowrite: its metric; the bench's peer scripts: /bench/applied). */
 export async function appliedCount(target: Target, server: ServerHandle): Promise<number> {
-  if (target.server.startsWith('cowrite')) {
-    const text = await (await fetch(`${server.url}/metrics`)).text()
-    return Number(/^cowrite_updates_total\s+(\d+(?:\.\d+)?)/m.exec(text)?.[1] ?? Number.NaN)
+  try {
+    if (target.server.startsWith('cowrite')) {
+      const text = await httpGet(`${server.url}/metrics`)
+      return Number(/^cowrite_updates_total\s+(\d+(?:\.\d+)?)/m.exec(text)?.[1] ?? Number.NaN)
+    }
+    return Number(await httpGet(`${server.url}/bench/applied`))
+  } catch (error) {
+    process.stderr.write(`  could not read the applied-updates counter: ${(error as Error).message}\n`)
+    return Number.NaN
   }
-  return Number(await (await fetch(`${server.url}/bench/applied`)).text())
+}
+
+/** GET `url` on a fresh connection (a saturated server may take long to answer). */
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, timeout: 60_000 }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve(body))
+      response.on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)))
+    request.on('error', reject)
+  })
 }
 
 export function usesStockClients(protocol: Protocol): boolean {

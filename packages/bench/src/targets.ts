@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export type ServerKind = 'cowrite-memory' | 'cowrite-sqlite' | 'y-websocket' | 'hocuspocus' | 'relay'
+export type ServerKind = 'cowrite-memory' | 'cowrite-sqlite' | 'y-websocket' | 'hocuspocus' | 'relay' | 'sse-floor'
 
 /**
  * How clients talk to a target: `y-websocket` (stock WebsocketProvider, or raw frames of that
@@ -33,6 +33,7 @@ export const TARGETS: readonly Target[] = [
   { id: 'hocuspocus', label: 'Hocuspocus', server: 'hocuspocus', protocol: 'hocuspocus' },
   { id: 'relay-yjs', label: 'raw relay, stock clients', server: 'relay', protocol: 'relay-yjs' },
   { id: 'relay-raw', label: 'raw relay, raw messages', server: 'relay', protocol: 'relay-raw' },
+  { id: 'sse-floor', label: 'SSE floor (raw HTTP responses)', server: 'sse-floor', protocol: 'relay-raw' },
 ]
 
 export function target(id: string): Target {
@@ -85,6 +86,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     case 'y-websocket':
     case 'hocuspocus':
     case 'relay':
+    case 'sse-floor':
       args = [join(here, 'servers', `${kind}.js`)]
       break
   }

@@ -25,7 +25,7 @@ export const fanOut: Scenario<FanOutParams> = {
   title: '1. Fan-out latency',
   targets: ['cowrite-sqlite', 'cowrite-memory', 'y-websocket', 'hocuspocus', 'relay-yjs', 'relay-raw'],
   floor: 'relay-yjs',
-  params: (quick) => ({ clients: 50, typists: 5, intervalMs: 20, durationMs: quick ? 4_000 : 10_000, drainMs: 5_000 }),
+  params: (quick) => ({ clients: 50, typists: 5, intervalMs: 20, durationMs: quick ? 3_000 : 10_000, drainMs: 5_000 }),
   describe: (p) =>
     `One room, ${p.clients} clients, ${p.typists} typists each inserting one character at a random position every ${p.intervalMs} ms for ${p.durationMs / 1000} s ` +
     `(${(p.typists * 1000) / p.intervalMs} inserts/s, ${((p.typists * 1000) / p.intervalMs) * (p.clients - 1)} deliveries/s expected). ` +
