@@ -8,10 +8,10 @@ import type { EditEvent } from '@cowrite/protocol'
 import { userColor, userName } from './describe.js'
 
 const MINUTES = 60
-const WIDTH = 600
-const HEIGHT = 132
+const WIDTH = 360
+const HEIGHT = 112
 const TOP = 8
-const BOTTOM = 20
+const BOTTOM = 18
 const SVG = 'http://www.w3.org/2000/svg'
 
 export interface MinuteBucket {
@@ -70,7 +70,7 @@ export function editsChart(): EditsChart {
     const scale = niceCeiling(peak)
     const plot = HEIGHT - TOP - BOTTOM
     const slot = WIDTH / MINUTES
-    const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'Edits per minute per user, last hour', preserveAspectRatio: 'none' })
+    const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'Edits per minute per user, last hour' })
     for (const fraction of [0.5, 1]) {
       const y = TOP + plot * (1 - fraction)
       chart.append(svg('line', { x1: 0, x2: WIDTH, y1: y, y2: y, class: 'grid' }))

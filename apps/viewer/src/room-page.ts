@@ -77,8 +77,16 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   root.replaceChildren(header, banner, main)
 
   const text = liveText(textHost)
+  // The header's numbers: connections from the latest room info, the size also from each edit.
+  let connections: number | null = null
+  let length = 0
+  const showMeta = () => {
+    meta.textContent = connections === null ? `not created yet` : `${connections} connected · ${sizeLabel(length)}`
+  }
   present.onInfo((info) => {
-    meta.textContent = info ? `${info.connections} connected · ${sizeLabel(info.length)}` : 'not created yet'
+    connections = info?.connections ?? null
+    length = info?.length ?? length
+    showMeta()
   })
 
   const say = (message: string) => {
@@ -100,8 +108,12 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
     {
       activity: (event) => {
         feed.add(event)
-        if (event.type === 'edit') chart.add(event)
-        else present.refresh()
+        if (event.type === 'edit') {
+          chart.add(event)
+          length = event.length
+          connections ??= 0
+          showMeta()
+        } else present.refresh()
       },
       snapshot: (event) => text.snapshot(event.update),
       update: (event) => text.update(event.update),

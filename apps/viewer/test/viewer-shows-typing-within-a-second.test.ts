@@ -1,0 +1,92 @@
+/**
+ * The viewer follows a room as an editor types: the feed says so in plain words and the read-only
+ * text shows it within a second; who is here and the overview follow joins; no WebSocket is
+ * opened by the viewer. Screenshots of the room (light and dark) and of the overview.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { assertBuilt, badge, connectEditor, feedTexts, launchBrowser, screenshot, shownText, startServer, until, watchWebSockets, type Editor, type ServerProcess } from './fixtures.js'
+
+let server: ServerProcess
+let browser: Browser
+const editors: Editor[] = []
+
+beforeAll(async () => {
+  assertBuilt()
+  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+})
+
+afterAll(async () => {
+  for (const editor of editors) editor.destroy()
+  await browser?.close()
+  await server?.dispose()
+})
+
+describe('viewer', () => {
+  it('shows an editor typing within a second, in words and in the live text', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const page = await context.newPage()
+    page.setDefaultTimeout(10_000)
+    const sockets = watchWebSockets(page)
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(String(error)))
+    await page.goto(`${server.url}/viewer/notes`)
+    await page.waitForSelector('#connection[data-status="live"]')
+
+    const ada = await connectEditor(server, 'notes', { name: 'Ada', color: '#30a46c' })
+    editors.push(ada)
+    await page.waitForFunction(() => [...document.querySelectorAll('.events li.event')].some((line) => line.textContent?.startsWith('Ada joined')))
+    await page.waitForSelector('.people .person[data-name="Ada"]')
+
+    const started = Date.now()
+    ada.text.insert(0, 'Hello from Ada')
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.events li.event .text')].some((line) => line.textContent?.startsWith('Ada typed 14 characters')) &&
+        [...document.querySelectorAll('#live-text .cm-line')].map((line) => line.textContent).join('\n') === 'Hello from Ada',
+      undefined,
+      { polling: 'raf', timeout: 5_000 },
+    )
+    const elapsed = Date.now() - started
+    expect(elapsed).toBeLessThan(1000)
+
+    // Further typing within the coalescing second arrives as one trailing event at most a second later.
+    ada.text.insert(14, '.\nSecond line')
+    ada.text.delete(0, 6)
+    await until('the live text to follow', async () => (await shownText(page)) === ada.text.toString())
+    await until('the trailing edit in the feed', async () => (await feedTexts(page)).length === 3)
+    expect(await shownText(page)).toBe('from Ada.\nSecond line')
+    expect((await feedTexts(page)).map((text) => text.replace(/ · .*$/, ''))).toEqual(['Ada typed 13 characters and deleted 6 characters', 'Ada typed 14 characters', 'Ada joined'])
+    expect(await badge(page)).toEqual({ status: 'live', text: 'Live' })
+    // The chart has drawn Ada's bars.
+    expect(await page.$$eval('.chart rect.bar', (bars) => bars.length)).toBeGreaterThan(0)
+    expect(await page.textContent('.legend')).toContain('Ada')
+    await screenshot(page, 'viewer-room-light')
+
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await screenshot(page, 'viewer-room-dark')
+
+    // The overview lists the room with its live connection and size, from one all-rooms stream.
+    const overview = await context.newPage()
+    const overviewSockets = watchWebSockets(overview)
+    await overview.goto(`${server.url}/viewer/`)
+    await overview.waitForSelector('#connection[data-status="live"]')
+    await overview.waitForSelector('tr[data-room="notes"] .connections[data-count="1"]')
+    const bob = await connectEditor(server, 'drafts', { name: 'Bob', color: '#e5484d' })
+    editors.push(bob)
+    bob.text.insert(0, 'Bob was here')
+    // A new room appears on top (newest activity first) with Bob's connection and its size.
+    await overview.waitForFunction(() => {
+      const first = document.querySelector('tbody tr')
+      return first?.getAttribute('data-room') === 'drafts' && first.querySelector('.connections')?.getAttribute('data-count') === '1' && first.textContent?.includes('12 chars')
+    })
+    await screenshot(overview, 'viewer-overview-light')
+    bob.destroy()
+    await overview.waitForSelector('tr[data-room="drafts"] .connections[data-count="0"]')
+
+    expect(errors).toEqual([])
+    expect(sockets).toEqual([])
+    expect(overviewSockets).toEqual([])
+    await context.close()
+  })
+})
