@@ -19,6 +19,8 @@ export interface ConnectionLimits {
 
 /** How long a socket may stay above its rate limit before it is closed. */
 const RATE_LIMIT_GRACE_MS = 10_000
+/** Longest single pause of a socket above its rate limit, so the grace period is checked. */
+const MAX_PAUSE_MS = 1_000
 /** A slow consumer cannot read our close frame either: drop its TCP connection after this. */
 const FORCE_CLOSE_AFTER_MS = 1_000
 
@@ -132,6 +134,9 @@ export class Connection {
     const level = code === CloseCode.shutdown ? 'debug' : 'warn'
     this.log[level]({ room: this.room, code, reason, ...details }, `closing connection: ${reason}`)
     this.socket.close(code, reason)
+    // A socket paused by the rate limit must still read the peer's close frame, or the close
+    // handshake (and the peer's 'close') waits for ws's 30 s timeout.
+    if (this.socket.isPaused) this.socket.resume()
     this.detach()
   }
 
@@ -173,23 +178,43 @@ export class Connection {
   private takeToken(): boolean {
     const { rateLimit } = this.limits
     if (rateLimit <= 0) return true
-    const now = performance.now()
-    this.tokens = Math.min(rateLimit * 10, this.tokens + ((now - this.lastRefill) * rateLimit) / 1000)
-    this.lastRefill = now
-    if (this.tokens >= 1) this.limitedSince = 0
+    this.refill()
+    // Back under the limit only with some budget to spare: a resume timer firing a little late
+    // must not count as the client having slowed down.
+    if (this.tokens >= Math.max(1, rateLimit / 10)) this.limitedSince = 0
     this.tokens -= 1
     if (this.tokens >= 0) return true
-    if (this.limitedSince === 0) this.limitedSince = now
-    if (now - this.limitedSince > RATE_LIMIT_GRACE_MS) {
+    if (this.limitedSince === 0) this.limitedSince = performance.now()
+    return this.throttle()
+  }
+
+  private refill(): void {
+    const now = performance.now()
+    this.tokens = Math.min(this.limits.rateLimit * 10, this.tokens + ((now - this.lastRefill) * this.limits.rateLimit) / 1000)
+    this.lastRefill = now
+  }
+
+  /**
+   * In debt: stop reading, at most MAX_PAUSE_MS at a time. ws still delivers the rest of a read
+   * chunk after pause() (thousands of small frames), so the debt can be far larger than one
+   * message; the short pauses keep the grace check running instead of sleeping through it.
+   */
+  private throttle(): boolean {
+    if (performance.now() - this.limitedSince > RATE_LIMIT_GRACE_MS) {
       this.metrics.error('rate-limited')
-      this.close(CloseCode.rateLimited, 'rate limit exceeded', { rateLimit })
+      this.close(CloseCode.rateLimited, 'rate limit exceeded', { rateLimit: this.limits.rateLimit })
       return false
     }
-    if (!this.socket.isPaused) {
-      this.socket.pause()
-      const waitMs = Math.ceil((-this.tokens * 1000) / rateLimit)
-      this.resumeTimer = setTimeout(() => this.socket.resume(), waitMs)
-    }
+    if (this.resumeTimer !== undefined) return true
+    if (!this.socket.isPaused) this.socket.pause()
+    const waitMs = Math.min(Math.ceil((-this.tokens * 1000) / this.limits.rateLimit), MAX_PAUSE_MS)
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined
+      if (this.closed) return
+      this.refill()
+      if (this.tokens < 0) this.throttle()
+      else this.socket.resume()
+    }, waitMs)
     return true
   }
 }
