@@ -19,8 +19,10 @@ import {
   keymap,
   lineNumbers,
   rectangularSelection,
+  ViewPlugin,
+  type WidgetType,
 } from '@codemirror/view'
-import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import { yCollab, yRemoteSelections, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
 import type { RoomSession } from './connect-room.js'
 
@@ -67,6 +69,31 @@ const remoteCursorTheme = EditorView.theme({
   '.cm-ySelectionCaret:hover .cm-ySelectionInfo': { opacity: 0.25 },
 })
 
+/**
+ * y-codemirror.next 0.3.6's caret widget compares colours only (its `eq` and `compare`), so when
+ * someone renames themselves, everyone else keeps showing the old label until that caret moves.
+ * The widget class is not exported: this plugin, placed after yCollab, finds it among the remote
+ * selection decorations and makes it compare names too, before CodeMirror diffs the widgets.
+ */
+const renamedCaretsRedraw = ViewPlugin.define((view) => {
+  const patch = () => {
+    view.plugin(yRemoteSelections)?.decorations.between(0, view.state.doc.length, (_from, _to, decoration) => {
+      const widget = (decoration.spec as { widget?: WidgetType }).widget as (WidgetType & { color?: string; name?: string }) | undefined
+      if (!widget || widget.name === undefined) return
+      const prototype = Object.getPrototypeOf(widget) as { eq: (other: unknown) => boolean; compare: (other: unknown) => boolean; cowriteNamed?: true }
+      if (prototype.cowriteNamed) return false
+      prototype.cowriteNamed = true
+      prototype.eq = prototype.compare = function (this: { color: string; name: string }, other: unknown) {
+        const that = other as { color?: string; name?: string }
+        return that.color === this.color && that.name === this.name
+      }
+      return false
+    })
+  }
+  patch()
+  return { update: patch }
+})
+
 export interface CollabEditorOptions {
   /** Extra key bindings, ahead of the defaults. */
   keys?: Parameters<typeof keymap.of>[0]
@@ -98,6 +125,7 @@ export function collabEditor(session: RoomSession, options: CollabEditorOptions 
     EditorState.readOnly.of(session.readOnly),
     keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, { key: 'Tab', run: indentMore, shift: indentLess }, ...defaultKeymap]),
     yCollab(session.text, session.awareness, { undoManager }),
+    renamedCaretsRedraw,
     remoteCursorTheme,
   ]
 }

@@ -1,0 +1,68 @@
+/**
+ * The connection pill: always visible, always the truth about whether edits reach the server.
+ * It counts down to the next reconnect attempt; clicking it while waiting tries at once.
+ */
+import type { ConnectionState, RoomSession } from '@cowrite/client'
+
+/** The pill's words for a state at time `now` (ms). */
+export function pillText(state: ConnectionState, readOnly: boolean, now: number): string {
+  switch (state.status) {
+    case 'connecting':
+      return state.attempt > 1 ? 'Reconnecting…' : 'Connecting…'
+    case 'synced':
+      return readOnly ? 'Read-only' : 'Connected'
+    case 'reconnecting':
+      return `Reconnecting in ${Math.max(1, Math.ceil((state.retryAt - now) / 1000))} s…`
+    case 'offline':
+      return 'Offline: your edits are kept and will sync'
+    case 'denied':
+      return 'Access denied'
+  }
+}
+
+function pillTitle(state: ConnectionState, readOnly: boolean): string {
+  switch (state.status) {
+    case 'connecting':
+      return 'Connecting to the server'
+    case 'synced':
+      return readOnly ? 'You can read along; your token does not allow editing' : 'Your edits reach everyone in this room'
+    case 'reconnecting':
+      return 'The server is unreachable. Your edits are kept in this browser and will sync. Click to try now.'
+    case 'offline':
+      return 'This browser has no network. Your edits are kept in this browser and will sync.'
+    case 'denied':
+      return `The server refused access to this room (${state.code}). Click to try again.`
+  }
+}
+
+/** Mount the pill into `element` and keep it current until the session is destroyed. */
+export function connectionPill(element: HTMLElement, session: RoomSession): () => void {
+  element.classList.add('pill')
+  element.setAttribute('role', 'status')
+  element.setAttribute('aria-live', 'polite')
+  let ticker: ReturnType<typeof setInterval> | undefined
+
+  function render(state: ConnectionState): void {
+    element.dataset.status = state.status === 'synced' && session.readOnly ? 'read-only' : state.status
+    element.textContent = pillText(state, session.readOnly, Date.now())
+    element.title = pillTitle(state, session.readOnly)
+    const waiting = state.status === 'reconnecting'
+    if (waiting && !ticker) ticker = setInterval(() => render(session.state), 250)
+    if (!waiting && ticker) {
+      clearInterval(ticker)
+      ticker = undefined
+    }
+  }
+
+  const retry = () => {
+    if (session.state.status === 'reconnecting' || session.state.status === 'denied') session.retry()
+  }
+  element.addEventListener('click', retry)
+  render(session.state)
+  const unsubscribe = session.onState(render)
+  return () => {
+    unsubscribe()
+    element.removeEventListener('click', retry)
+    if (ticker) clearInterval(ticker)
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The editor's look, in the page's colours: every colour is a CSS custom property from style.css,
+ * so the light and dark schemes (prefers-color-scheme) need no reconfiguration.
+ */
+import { EditorView } from '@codemirror/view'
+
+export const editorTheme = EditorView.theme({
+  '&': {
+    height: '100%',
+    fontSize: '16px',
+    color: 'var(--fg)',
+    backgroundColor: 'var(--editor-bg)',
+  },
+  '&.cm-focused': { outline: 'none' },
+  '.cm-scroller': {
+    fontFamily: 'var(--mono)',
+    lineHeight: '1.65',
+  },
+  '.cm-content': {
+    padding: '1.5rem 0 40vh',
+    caretColor: 'var(--fg)',
+  },
+  '.cm-line': { padding: '0 1rem 0 0.75rem' },
+  '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--fg)', borderLeftWidth: '2px' },
+  '&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionLayer .cm-selectionBackground, .cm-content ::selection':
+    { backgroundColor: 'var(--selection)' },
+  '.cm-gutters': {
+    backgroundColor: 'var(--editor-bg)',
+    color: 'var(--muted)',
+    border: 'none',
+  },
+  '.cm-lineNumbers .cm-gutterElement': { padding: '0 0.5rem 0 1rem', minWidth: '2.5em' },
+  '.cm-activeLine': { backgroundColor: 'var(--active-line)' },
+  '.cm-activeLineGutter': { backgroundColor: 'var(--active-line)', color: 'var(--fg)' },
+  '&.cm-focused .cm-matchingBracket': { backgroundColor: 'var(--match)', outline: '1px solid var(--muted)' },
+  '.cm-placeholder': { color: 'var(--muted)' },
+})

@@ -1,0 +1,123 @@
+/**
+ * The presence bar: this person's own name (editable) and colour (click to change), then everyone
+ * else in the room. Clicking someone scrolls the editor to their cursor.
+ */
+import { lightColor, onPeers, listPeers, type Peer, type RoomSession } from '@cowrite/client'
+import { EditorView } from '@codemirror/view'
+import { cleanName, nextColor, saveUser } from './identity.js'
+
+function initials(name: string): string {
+  const words = name.split(' ').filter(Boolean)
+  return ((words[0]?.[0] ?? '?') + (words[1]?.[0] ?? '')).toUpperCase()
+}
+
+function avatar(color: string, name: string): HTMLElement {
+  const dot = document.createElement('span')
+  dot.className = 'avatar'
+  dot.style.backgroundColor = color
+  dot.textContent = initials(name)
+  dot.setAttribute('aria-hidden', 'true')
+  return dot
+}
+
+/** Mount the bar into `element`; returns the unmount function. */
+export function presenceBar(element: HTMLElement, session: RoomSession, view: EditorView): () => void {
+  element.classList.add('presence')
+  element.setAttribute('aria-label', 'People in this room')
+
+  // Own identity: a colour button and a name field.
+  const me = document.createElement('div')
+  me.className = 'me'
+  const colorButton = document.createElement('button')
+  colorButton.type = 'button'
+  colorButton.className = 'color-button'
+  colorButton.title = 'Change your colour'
+  const nameInput = document.createElement('input')
+  nameInput.className = 'name-input'
+  nameInput.type = 'text'
+  nameInput.maxLength = 40
+  nameInput.setAttribute('autocomplete', 'nickname')
+  nameInput.spellcheck = false
+  nameInput.setAttribute('aria-label', 'Your name')
+  nameInput.value = session.user.name
+  me.append(colorButton, nameInput)
+
+  const others = document.createElement('ul')
+  others.className = 'others'
+  element.replaceChildren(me, others)
+
+  function renderMe(): void {
+    colorButton.replaceChildren(avatar(session.user.color, session.user.name))
+    nameInput.style.setProperty('--user-color', session.user.color)
+  }
+
+  function commitName(): void {
+    const name = cleanName(nameInput.value)
+    if (!name) {
+      nameInput.value = session.user.name
+      return
+    }
+    if (name === session.user.name) return
+    session.setUser({ ...session.user, name })
+    saveUser(session.user)
+    renderMe()
+  }
+  nameInput.addEventListener('change', commitName)
+  nameInput.addEventListener('keydown', (event) => {
+    // preventDefault: the key must not follow the focus into the editor and type a newline there.
+    if (event.key === 'Enter') {
+      event.preventDefault()
+      commitName()
+      view.focus()
+    } else if (event.key === 'Escape') {
+      event.preventDefault()
+      nameInput.value = session.user.name
+      view.focus()
+    }
+  })
+  colorButton.addEventListener('click', () => {
+    const color = nextColor(session.user.color)
+    session.setUser({ ...session.user, color, colorLight: lightColor(color) })
+    saveUser(session.user)
+    renderMe()
+  })
+
+  function scrollTo(peer: Peer): void {
+    const current = listPeers(session).find((p) => p.clientId === peer.clientId)
+    if (current?.cursor == null) return
+    const pos = Math.min(current.cursor, view.state.doc.length)
+    view.dispatch({ effects: EditorView.scrollIntoView(pos, { y: 'center' }) })
+  }
+
+  function renderOthers(peers: Peer[]): void {
+    const items = peers
+      .filter((peer) => !peer.self)
+      .map((peer) => {
+        const item = document.createElement('li')
+        const button = document.createElement('button')
+        button.type = 'button'
+        button.className = 'peer'
+        button.dataset.clientId = String(peer.clientId)
+        button.style.setProperty('--user-color', peer.user.color)
+        button.title = peer.cursor == null ? `${peer.user.name} (no cursor yet)` : `Go to ${peer.user.name}'s cursor`
+        const name = document.createElement('span')
+        name.className = 'peer-name'
+        name.textContent = peer.user.name
+        button.append(avatar(peer.user.color, peer.user.name), name)
+        button.addEventListener('click', () => scrollTo(peer))
+        item.append(button)
+        return item
+      })
+    if (items.length === 0) {
+      const alone = document.createElement('li')
+      alone.className = 'alone'
+      alone.textContent = 'Only you so far: share the link to write together'
+      items.push(alone)
+    }
+    others.replaceChildren(...items)
+  }
+
+  renderMe()
+  renderOthers(listPeers(session))
+  return onPeers(session, renderOthers)
+}

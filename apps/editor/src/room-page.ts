@@ -1,0 +1,72 @@
+/**
+ * One room's page: header (room name, copy link, connection pill), presence bar and the editor.
+ */
+import { collabEditor, connectRoom } from '@cowrite/client'
+import { EditorState } from '@codemirror/state'
+import { EditorView, placeholder } from '@codemirror/view'
+import { connectionPill } from './connection-pill.js'
+import { copyLinkButton } from './copy-link.js'
+import { editorTheme } from './editor-theme.js'
+import { loadUser } from './identity.js'
+import { presenceBar } from './presence-bar.js'
+
+export interface RoomPageOptions {
+  room: string
+  /** The Cowrite server's base URL. */
+  server: URL
+  token?: string
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag)
+  node.className = className
+  if (text !== undefined) node.textContent = text
+  return node
+}
+
+export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void {
+  const { room } = options
+  document.title = `${room} · Cowrite`
+
+  const session = connectRoom({ url: options.server, room, token: options.token, user: loadUser() })
+
+  const header = element('header', 'topbar')
+  const brand = element('a', 'brand', 'Cowrite')
+  brand.href = '/'
+  brand.title = 'Start a new room'
+  const title = element('h1', 'room-name', room)
+  title.title = 'Room name'
+  const actions = element('div', 'actions')
+  const copy = element('button', 'button copy-link', 'Copy link')
+  copy.type = 'button'
+  const pill = element('span', '')
+  pill.id = 'connection'
+  actions.append(copy, pill)
+  header.append(brand, title, actions)
+
+  const presence = element('nav', '')
+  const editorHost = element('main', 'editor')
+  root.replaceChildren(header, presence, editorHost)
+
+  const view = new EditorView({
+    parent: editorHost,
+    state: EditorState.create({
+      extensions: [collabEditor(session), editorTheme, placeholder(session.readOnly ? 'Nothing here yet.' : 'Start writing. Markdown works.'), EditorView.contentAttributes.of({ 'aria-label': `Text of room ${room}` })],
+    }),
+  })
+
+  copyLinkButton(copy, () => `${location.origin}/r/${encodeURIComponent(room)}`)
+  connectionPill(pill, session)
+  presenceBar(presence, session, view)
+  view.focus()
+
+  // A handle for the browser console and the end-to-end tests.
+  ;(window as unknown as { cowrite: unknown }).cowrite = { session, view }
+  window.addEventListener('pagehide', (event) => {
+    // A page kept in the back-forward cache comes back as it was; any other is gone for good,
+    // and destroying the session tells the room at once that we left.
+    if (event.persisted) return
+    view.destroy()
+    session.destroy()
+  })
+}
