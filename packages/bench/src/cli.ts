@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { describeMachine } from './proc.js'
+import { describeMachine, loadAverage } from './proc.js'
 import { renderReport, type ScenarioResult } from './report.js'
 import type { Metrics, Scenario } from './scenario.js'
 import { SCENARIOS } from './scenarios/index.js'
@@ -66,6 +66,7 @@ const QUICK_SKIPS = ['cowrite-memory', 'hocuspocus']
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const startedAt = new Date()
+const loadAtStart = loadAverage()
 const machine = describeMachine()
 log(`cowrite bench: ${quick ? 'quick' : 'full'}, ${runs} run(s), ${machine}; ${pinning}`)
 
@@ -74,12 +75,18 @@ for (const chosen of selected) {
   results.push(await runScenario(chosen))
   // Print each table as soon as it is known.
   process.stdout.write(`${renderReport({ quick, runs, machine, pinning, date: startedAt, results: [results.at(-1)!], headerless: true })}\n`)
+  // Written after every scenario, so a long run that is interrupted still leaves its tables.
+  writeReport(results.length < selected.length)
 }
-const report = renderReport({ quick, runs, machine, pinning, date: startedAt, results })
-if (outPath) {
+writeReport(false)
+
+function writeReport(partial: boolean): void {
+  if (!outPath) return
+  const load = `${loadAtStart} at the start, ${loadAverage()} ${partial ? 'so far' : 'at the end'}`
+  const report = renderReport({ quick, runs, machine, pinning, date: startedAt, results, load, partial })
   mkdirSync(dirname(outPath), { recursive: true })
   writeFileSync(outPath, report)
-  log(`report written to ${outPath}`)
+  if (!partial) log(`report written to ${outPath}`)
 }
 log(`done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`)
 

@@ -64,3 +64,12 @@ export function describeMachine(): string {
   }
   return `${model}, ${list.length} cores${memory}, Node ${process.version}, Linux ${kernel}`
 }
+
+/** The 1-, 5- and 15-minute load averages, as `/proc/loadavg` gives them. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  } catch {
+    return 'unknown'
+  }
+}
