@@ -71,7 +71,8 @@ export function editsChart(): EditsChart {
     const plot = HEIGHT - TOP - BOTTOM
     const slot = WIDTH / MINUTES
     const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'Edits per minute per user, last hour' })
-    for (const fraction of [0.5, 1]) {
+    // A half-way line only where it falls on a whole number of edits.
+    for (const fraction of scale >= 2 ? [0.5, 1] : [1]) {
       const y = TOP + plot * (1 - fraction)
       chart.append(svg('line', { x1: 0, x2: WIDTH, y1: y, y2: y, class: 'grid' }))
       chart.append(svg('text', { x: 2, y: y - 2, class: 'tick' }, String(Math.round(scale * fraction))))
