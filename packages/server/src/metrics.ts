@@ -27,14 +27,27 @@ export function createMetrics(options: { processMetrics: boolean }) {
     labelNames: ['type'],
     registers,
   })
+  // Per-message traffic is counted in plain numbers on the hot path and read at scrape time.
+  const traffic = { messagesSent: 0, bytesSent: 0, bytesReceived: 0 }
+  const trafficCounter = (name: string, help: string, field: keyof typeof traffic) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(traffic[field])
+      },
+    })
+  trafficCounter('cowrite_messages_sent_total', 'WebSocket messages sent', 'messagesSent')
+  trafficCounter('cowrite_bytes_sent_total', 'WebSocket bytes sent', 'bytesSent')
+  trafficCounter('cowrite_bytes_received_total', 'WebSocket bytes received', 'bytesReceived')
   return {
     registry,
+    traffic,
     connections: new Gauge({ name: 'cowrite_connections', help: 'Open WebSocket connections', registers }),
     rooms: new Gauge({ name: 'cowrite_rooms', help: 'Rooms loaded in memory', registers }),
     messagesReceived,
-    messagesSent: new Counter({ name: 'cowrite_messages_sent_total', help: 'WebSocket messages sent', registers }),
-    bytesReceived: new Counter({ name: 'cowrite_bytes_received_total', help: 'WebSocket bytes received', registers }),
-    bytesSent: new Counter({ name: 'cowrite_bytes_sent_total', help: 'WebSocket bytes sent', registers }),
     sseSubscribers: new Gauge({ name: 'cowrite_sse_subscribers', help: 'Open activity streams', registers }),
     sseDropped: new Counter({ name: 'cowrite_sse_dropped_total', help: 'Activity subscribers dropped for falling behind', registers }),
     activityEvents: new Counter({ name: 'cowrite_activity_events_total', help: 'Activity events emitted, by type', labelNames: ['type'], registers }),

@@ -85,7 +85,7 @@ export class Connection {
     this.socket.on('message', (data: RawData, isBinary: boolean) => {
       if (this.closed) return
       const frame = data as Buffer
-      this.metrics.bytesReceived.inc(frame.byteLength)
+      this.metrics.traffic.bytesReceived += frame.byteLength
       if (!this.takeToken()) return
       let message: IncomingMessage
       try {
@@ -124,8 +124,8 @@ export class Connection {
       return
     }
     this.socket.send(message, { binary: true })
-    this.metrics.messagesSent.inc()
-    this.metrics.bytesSent.inc(message.byteLength)
+    this.metrics.traffic.messagesSent++
+    this.metrics.traffic.bytesSent += message.byteLength
   }
 
   /** Close with a documented code and log why; the room forgets the socket at once. */
