@@ -13,7 +13,8 @@ export interface PresentUsers {
   onInfo(listener: (info: RoomInfo | null) => void): void
 }
 
-export function presentUsers(context: ViewerContext, room: string): PresentUsers {
+/** `onDenied` hears a 401 or 403: the page's token is missing, expired or for another room. */
+export function presentUsers(context: ViewerContext, room: string, onDenied?: (error: ApiError) => void): PresentUsers {
   const element = document.createElement('section')
   element.className = 'present'
   element.setAttribute('aria-label', 'Who is here now')
@@ -59,7 +60,10 @@ export function presentUsers(context: ViewerContext, room: string): PresentUsers
       render(info)
       for (const listener of listeners) listener(info)
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        render(null, 'Not allowed to see this room.')
+        onDenied?.(error)
+      } else if (error instanceof ApiError && error.status === 404) {
         render(null)
         for (const listener of listeners) listener(null)
       } else render(null, `Could not load who is here (${(error as Error).message}).`)

@@ -19,7 +19,13 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   const badge = connectionBadge()
   const feed = activityFeed()
   const chart = editsChart()
-  const present = presentUsers(context, room)
+  const present = presentUsers(context, room, (error) =>
+    say(
+      context.token
+        ? `This link’s token does not give access to ${room} (${error.message}).`
+        : `This server needs a token to view ${room}: open the viewer with ?token=… (${error.message}).`,
+    ),
+  )
 
   const header = document.createElement('header')
   header.className = 'top'

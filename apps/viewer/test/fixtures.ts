@@ -4,7 +4,7 @@
  * playwright-core; stock y-websocket editors in Node; the stored activity log read back over SSE;
  * and readers of what the viewer shows. Screenshots go to test-results/ at the repository root.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +24,11 @@ export function assertBuilt(): void {
   for (const file of ['packages/server/dist/cli.js', 'apps/viewer/dist/index.html']) {
     if (!existsSync(REPO + file)) throw new Error(`${file} is missing: run \`pnpm build\` before the browser tests`)
   }
+}
+
+/** `cowrite token …` with `secret`: a signed token for `room`. */
+export function signToken(secret: string, room: string, role: 'edit' | 'view', name: string): string {
+  return execFileSync(process.execPath, [CLI, 'token', '--room', room, '--role', role, '--name', name, '--auth-secret', secret], { encoding: 'utf8' }).trim()
 }
 
 /** Resolve once `predicate` holds (polled every 10 ms); fail after `timeoutMs` naming `what`. */
@@ -48,12 +53,12 @@ export interface ServerProcess {
 }
 
 /** `cowrite serve` with SQLite in a fresh data directory, on a free port, once it says it is listening. */
-export async function startServer(): Promise<ServerProcess> {
+export async function startServer(extraArgs: string[] = []): Promise<ServerProcess> {
   const data = mkdtempSync(join(tmpdir(), 'cowrite-viewer-'))
   let child: ChildProcess
   let exited: Promise<void>
   const launch = async (port: number): Promise<string> => {
-    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', data, '--log-level', 'warn'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', data, '--log-level', 'warn', ...extraArgs], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
     exited = new Promise((resolve) => child.once('exit', () => resolve()))
     let stderr = ''
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -111,7 +116,7 @@ export interface Editor {
 }
 
 /** The official y-websocket provider in Node, announcing `user` before it connects; resolves once synced. */
-export async function connectEditor(server: ServerProcess, room: string, user: { name: string; color: string }): Promise<Editor> {
+export async function connectEditor(server: ServerProcess, room: string, user: { name: string; color: string }, token?: string): Promise<Editor> {
   const doc = new Y.Doc()
   const awareness = new Awareness(doc)
   awareness.setLocalStateField('user', user)
@@ -120,6 +125,7 @@ export async function connectEditor(server: ServerProcess, room: string, user: {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     maxBackoffTime: 200,
+    params: token ? { token } : {},
   })
   let destroyed = false
   const editor: Editor = {
