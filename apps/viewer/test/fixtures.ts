@@ -46,8 +46,8 @@ export interface ServerProcess {
   readonly wsUrl: string
   /** SIGTERM and wait for the exit (the server flushes activity and storage first). */
   stop(): Promise<void>
-  /** Start again on the same port with the same data directory. */
-  restart(): Promise<void>
+  /** Start again on the same port with the same data directory (emptied first with `wipe`). */
+  restart(options?: { wipe?: boolean }): Promise<void>
   /** Stop and remove the data directory. */
   dispose(): Promise<void>
 }
@@ -90,8 +90,12 @@ export async function startServer(extraArgs: string[] = []): Promise<ServerProce
     port,
     wsUrl: url.replace(/^http/, 'ws'),
     stop,
-    async restart() {
+    async restart(options = {}) {
       await stop()
+      if (options.wipe) {
+        rmSync(data, { recursive: true, force: true })
+        mkdirSync(data)
+      }
       await launch(port)
     },
     async dispose() {
