@@ -178,7 +178,7 @@ describe('malformed frames', () => {
     // A string insert cut inside its characters, followed in the same write by a frame whose
     // bytes would complete it: a decoder reading past the frame's end would accept the pair.
     const scratch = new Y.Doc()
-    let update = new Uint8Array()
+    let update: Uint8Array = new Uint8Array()
     scratch.on('update', (u: Uint8Array) => (update = u))
     scratch.getText('content').insert(0, 'x'.repeat(100))
     scratch.destroy()

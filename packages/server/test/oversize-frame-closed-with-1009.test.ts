@@ -18,7 +18,7 @@ const MAX_MESSAGE = 1024
 function frameOfSize(size: number): { frame: Uint8Array; text: string } {
   for (let length = Math.max(1, size - 64); length < size; length++) {
     const doc = new Y.Doc()
-    let update = new Uint8Array()
+    let update: Uint8Array = new Uint8Array()
     doc.on('update', (u: Uint8Array) => (update = u))
     const text = 'y'.repeat(length)
     doc.getText('content').insert(0, text)
