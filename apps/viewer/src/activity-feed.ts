@@ -119,12 +119,8 @@ export function activityFeed(): ActivityFeed {
       who.textContent = name
       who.style.color = color
       text.append(who, ` ${describeAction(event)}`)
-      if (event.type === 'edit') {
-        const length = document.createElement('span')
-        length.className = 'muted small'
-        length.textContent = ` · ${event.length.toLocaleString('en')} chars now`
-        text.append(length)
-      }
+      if (event.type === 'edit') line.title = `#${event.id} · the document had ${event.length.toLocaleString('en')} characters after it`
+      else line.title = `#${event.id}`
       line.append(dot, text, time(event.at))
       prepend(line)
     },
