@@ -57,6 +57,12 @@ describe('viewer', () => {
     await until('the trailing edit in the feed', async () => (await feedTexts(page)).length === 3)
     expect(await shownText(page)).toBe('from Ada.\nSecond line')
     expect(await feedTexts(page)).toEqual(['Ada typed 13 characters and deleted 6 characters', 'Ada typed 14 characters', 'Ada joined'])
+    // The kind filter hides edits and shows them again.
+    const visible = () => page.$$eval('.events li.event', (lines) => lines.filter((line) => !(line as HTMLElement).hidden).map((line) => (line as HTMLElement).dataset.kind))
+    await page.uncheck('.filters input[data-kind="edit"]')
+    expect(await visible()).toEqual(['join'])
+    await page.check('.filters input[data-kind="edit"]')
+    expect(await visible()).toEqual(['edit', 'edit', 'join'])
     expect(await badge(page)).toEqual({ status: 'live', text: 'Live' })
     // The chart has drawn Ada's bars.
     expect(await page.$$eval('.chart rect.bar', (bars) => bars.length)).toBeGreaterThan(0)
