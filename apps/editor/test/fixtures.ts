@@ -101,7 +101,7 @@ export function editorText(page: Page): Promise<string> {
 }
 
 /** Wait until the connection pill shows `status`. */
-export async function waitForStatus(page: Page, status: string, timeout = 15_000): Promise<void> {
+export async function waitForStatus(page: Page, status: string, timeout = 30_000): Promise<void> {
   await page.waitForSelector(`#connection[data-status="${status}"]`, { timeout })
 }
 
