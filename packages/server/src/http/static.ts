@@ -121,12 +121,13 @@ export function createStaticFiles(options: StaticOptions): StaticFiles {
         return true
       }
       if (path.includes('\0') || path.includes('\\')) return false
-      if (path === '/viewer') {
+      if (path === '/viewer' && viewerDir) {
         response.writeHead(308, { Location: '/viewer/' })
         response.end()
         return true
       }
-      if (path.startsWith('/viewer/')) {
+      // A server told of no app directory serves no app: its routes stay plain API 404s.
+      if (path.startsWith('/viewer/') && viewerDir) {
         const relative = path.slice('/viewer/'.length)
         if (relative !== '' && (await file(request, response, viewerDir, relative))) return true
         if (VIEWER_ROUTE.test(path)) {
@@ -135,7 +136,7 @@ export function createStaticFiles(options: StaticOptions): StaticFiles {
         }
         return false
       }
-      if (EDITOR_ROUTE.test(path)) {
+      if (EDITOR_ROUTE.test(path) && editorDir) {
         await page(request, response, editorDir, 'editor')
         return true
       }
