@@ -4,6 +4,7 @@
 import { collabEditor, connectRoom } from '@cowrite/client'
 import { EditorState } from '@codemirror/state'
 import { EditorView, placeholder } from '@codemirror/view'
+import { accessNotice } from './access-notice.js'
 import { connectionPill } from './connection-pill.js'
 import { copyLinkButton } from './copy-link.js'
 import { editorTheme } from './editor-theme.js'
@@ -45,8 +46,9 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   header.append(brand, title, actions)
 
   const presence = element('nav', '')
+  const notice = element('p', '')
   const editorHost = element('main', 'editor')
-  root.replaceChildren(header, presence, editorHost)
+  root.replaceChildren(header, presence, notice, editorHost)
 
   const view = new EditorView({
     parent: editorHost,
@@ -57,6 +59,7 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
 
   copyLinkButton(copy, () => `${location.origin}/r/${encodeURIComponent(room)}`)
   connectionPill(pill, session)
+  accessNotice(notice, session)
   presenceBar(presence, session, view)
   view.focus()
 

@@ -27,9 +27,9 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-/** Spawn `cowrite serve --storage memory` on `port` (0: a free one) and wait for its ready line. */
-export async function startServer(port = 0): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--storage', 'memory', '--log-level', 'warn'], {
+/** Spawn `cowrite serve --storage memory ...args` on `port` (0: a free one) and wait for its ready line. */
+export async function startServer(port = 0, args: readonly string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--storage', 'memory', '--log-level', 'warn', ...args], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
