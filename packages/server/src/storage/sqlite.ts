@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Logger } from '../log.js'
-import { compactUpdates } from './compact.js'
+import { createCompactor } from './compactor.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
@@ -39,8 +39,13 @@ export interface SqliteStorageOptions {
 /** The SQLite store, with its connection exposed for operations and tests. */
 export interface SqliteStorage extends Storage {
   readonly db: Database.Database
-  /** Fold a room's log into its snapshot now (normally done after an append passes a threshold). */
-  compact(room: string): void
+  /**
+   * Fold a room's log into its snapshot now (normally done after an append passes a threshold);
+   * resolves once the folded rows are replaced by the new snapshot.
+   */
+  compact(room: string): Promise<void>
+  /** Resolves once no compaction is running (for tests and tools; appends never wait for it). */
+  compactionsSettled(): Promise<void>
 }
 
 /** Opening a file this server must not use: another schema version, or not a Cowrite database. */
@@ -85,7 +90,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     'INSERT INTO snapshots (room, data) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET data = excluded.data',
   )
   const deleteLog = db.prepare<[string, number]>('DELETE FROM updates WHERE room = ? AND id <= ?')
-  const resetCounts = db.prepare<[string]>('UPDATE rooms SET log_count = 0, log_bytes = 0 WHERE name = ?')
+  const recountLog = db.prepare<{ room: string }>(
+    `UPDATE rooms SET log_count = (SELECT count(*) FROM updates WHERE room = :room),
+       log_bytes = (SELECT coalesce(sum(length(data)), 0) FROM updates WHERE room = :room)
+     WHERE name = :room`,
+  )
   const selectRooms = db.prepare<[], RoomRow>('SELECT name, length, updated_at FROM rooms ORDER BY name')
   const selectRoom = db.prepare<[string], RoomRow>('SELECT name, length, updated_at FROM rooms WHERE name = ?')
 
@@ -108,18 +117,37 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   const load = db.transaction((room: string) => readRoom(room).updates)
 
   /**
-   * Fold a room's log into its snapshot in one transaction. It runs as BEGIN IMMEDIATE (the write
-   * lock is taken before the read), and only the rows read are deleted (`id <= lastId`), so an
-   * update appended by anyone before or after it survives; better-sqlite3 is synchronous, so no
-   * append of this process can interleave with it anyway.
+   * Compaction in three steps: read the snapshot and log in one read transaction; merge them on
+   * the compactor's thread while appends go on; then, in one write transaction, store the new
+   * snapshot and delete only the rows that were read (`id <= lastId`). An update appended
+   * meanwhile has a higher id, so it stays in the log, and the counts are taken afresh.
    */
-  const compactNow = db.transaction((room: string) => {
-    const { updates, lastId } = readRoom(room)
-    if (lastId === 0) return
-    upsertSnapshot.run(room, compactUpdates(updates))
+  const readForCompaction = db.transaction((room: string) => readRoom(room))
+  const replaceWithSnapshot = db.transaction((room: string, snapshot: Uint8Array, lastId: number) => {
+    upsertSnapshot.run(room, snapshot)
     deleteLog.run(room, lastId)
-    resetCounts.run(room)
+    recountLog.run({ room })
   })
+  const compactor = createCompactor()
+  const compacting = new Map<string, Promise<void>>()
+  let closing = false
+
+  const compactRoom = (room: string, deferred: boolean): Promise<void> => {
+    const running = (async () => {
+      // After an append, start in a later turn so the append's relay is not delayed by the read.
+      if (deferred) await new Promise<void>((resolve) => setImmediate(resolve))
+      if (!db.open) return
+      const { updates, lastId } = readForCompaction(room)
+      if (lastId === 0) return
+      const snapshot = await compactor.compact(updates)
+      if (!db.open) return
+      replaceWithSnapshot.immediate(room, snapshot, lastId)
+    })().finally(() => {
+      if (compacting.get(room) === running) compacting.delete(room)
+    })
+    compacting.set(room, running)
+    return running
+  }
 
   const append = db.transaction((batch: readonly RoomAppend[]): string[] => {
     const now = Date.now()
@@ -136,31 +164,27 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     return toCompact
   })
 
-  // Compaction runs in a later turn than the append that triggered it, so it never delays that
-  // append's relay. A failed compaction loses nothing (the log is intact) and is tried again after
-  // the room's next append, since its counts stay above the threshold.
-  const compacting = new Set<string>()
+  // A failed compaction loses nothing (the log is intact) and is tried again after the room's next
+  // append, since its counts stay above the threshold.
   const scheduleCompaction = (rooms: readonly string[]) => {
     for (const room of rooms) {
-      if (compacting.has(room)) continue
-      compacting.add(room)
-      setImmediate(() => {
-        compacting.delete(room)
-        if (!db.open) return
-        try {
-          compactNow.immediate(room)
-        } catch (error) {
-          options.log?.error({ room, err: error }, 'storage compaction failed')
-        }
-      })
+      if (closing || compacting.has(room)) continue
+      compactRoom(room, true).catch((error: unknown) => options.log?.error({ room, err: error }, 'storage compaction failed'))
     }
   }
 
   return {
     activity: createSqliteActivityLog(db, options.activityRetention ?? 100_000),
     db,
+    async compactionsSettled() {
+      while (compacting.size > 0) await Promise.allSettled(compacting.values())
+    },
     compact(room) {
-      compactNow.immediate(room)
+      // One compaction per room at a time; an explicit one also folds what a running one missed.
+      // With none running, the rows are read before this returns.
+      const running = compacting.get(room)
+      if (!running) return compactRoom(room, false)
+      return running.catch(() => {}).then(() => compactRoom(room, false))
     },
     async load(room) {
       return load(room)
@@ -176,6 +200,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       return row && toStored(row)
     },
     async close() {
+      if (!db.open) return
+      closing = true
+      await Promise.allSettled(compacting.values())
+      await compactor.close()
       if (!db.open) return
       try {
         // Fold the WAL back into the main file so a stopped server leaves one file behind.
