@@ -104,5 +104,6 @@ function format(value: number | undefined, column: Column): string {
 function ratio(value: number | undefined, reference: number | undefined): string {
   if (value === undefined || reference === undefined || Number.isNaN(value) || Number.isNaN(reference) || reference === 0) return '—'
   const r = value / reference
+  if (!Number.isFinite(r)) return '∞'
   return `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`
 }
