@@ -121,8 +121,6 @@ async function serve(args: string[]): Promise<void> {
     editorDir: fileURLToPath(new URL('../../../apps/editor/dist/', import.meta.url)),
     viewerDir: fileURLToPath(new URL('../../../apps/viewer/dist/', import.meta.url)),
   })
-  process.stdout.write(`cowrite listening on ${server.url}\n`)
-
   let shuttingDown = false
   const shutdown = (signal: string) => {
     // A second signal while flushing is ignored: storage is closed once, after the last commit.
@@ -139,6 +137,9 @@ async function serve(args: string[]): Promise<void> {
   }
   process.on('SIGTERM', shutdown)
   process.on('SIGINT', shutdown)
+  // Only now announce readiness: a supervisor may signal as soon as it reads this line, and a
+  // signal arriving before the handlers exist kills the process at once, skipping the flush.
+  process.stdout.write(`cowrite listening on ${server.url}\n`)
 }
 
 /** `cowrite token`: print a token signed with the server's secret. */

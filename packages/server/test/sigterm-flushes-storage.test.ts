@@ -68,6 +68,15 @@ describe('a server stopped with SIGTERM', () => {
     expect(restored).toBe(confirmed + 'z'.repeat(50))
   })
 
+  // Regression: the listening line was printed before the signal handlers were installed, so a
+  // supervisor signalling at once (under load) killed the process with the default action.
+  it('exits 0 even when signalled the moment it prints its listening line', async () => {
+    const servers = await Promise.all(Array.from({ length: 6 }, () => startCowrite(scope, ['--data', tempDir(scope)])))
+    for (const server of servers) server.child.kill('SIGTERM')
+    const exits = await Promise.all(servers.map((server) => server.exited))
+    expect(exits).toEqual(Array(6).fill({ code: 0, signal: null }))
+  })
+
   it('exits 0 when no client ever connected, leaving a valid database behind', async () => {
     const data = join(tempDir(scope), 'fresh')
     const server = await startCowrite(scope, ['--data', data])
