@@ -18,6 +18,7 @@ import {
   type IncomingMessage,
 } from '../sync/messages.js'
 import { batchForFanOut, type PendingUpdate } from './fan-out.js'
+import { countTextChanges, type TextChanges } from './text-changes.js'
 
 /** The name of the shared text every editor binds to. */
 export const CONTENT = 'content'
@@ -91,7 +92,10 @@ export class Room {
       throw new Error(`room ${name}: stored state does not apply: ${(error as Error).message}`, { cause: error })
     }
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
-    this.doc.getText(CONTENT).observe((event, transaction) => this.onTextChange(event.changes.delta, transaction.origin))
+    const text = this.doc.getText(CONTENT)
+    this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      if (transaction.changed.has(text as Y.AbstractType<any>)) this.onTextChange(countTextChanges(transaction, text), transaction.origin)
+    })
     this.awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwarenessUpdate(changes, origin))
   }
 
@@ -282,14 +286,7 @@ export class Room {
     this.context.commits.schedule(this)
   }
 
-  private onTextChange(delta: ReadonlyArray<{ insert?: unknown; delete?: number }>, origin: unknown): void {
-    let inserted = 0
-    let deleted = 0
-    for (const change of delta) {
-      if (typeof change.insert === 'string') inserted += change.insert.length
-      else if (change.insert !== undefined) inserted += 1
-      deleted += change.delete ?? 0
-    }
+  private onTextChange({ inserted, deleted }: TextChanges, origin: unknown): void {
     const connection = origin instanceof Object && this.connections.has(origin as Connection) ? (origin as Connection) : null
     if (inserted > 0 || deleted > 0) this.context.observer.edited(this, connection, inserted, deleted)
   }
