@@ -1,19 +1,12 @@
 /**
- * Turning one event-loop turn of a room's updates into as few outgoing messages as possible.
- * Each message is encoded once and the same bytes go to every recipient.
+ * Turning one event-loop turn of a room's updates into as few as possible, before they are
+ * stored (fewer rows) and relayed (fewer messages, each encoded once for every recipient).
  */
 import * as Y from 'yjs'
-import { encodeSyncUpdate } from '../sync/messages.js'
 
 /** An update applied to a room's doc, with the connection it came from (null: the server). */
 export interface PendingUpdate<Origin = unknown> {
   update: Uint8Array
-  origin: Origin
-}
-
-/** An encoded sync-update message for every socket except `origin`. */
-export interface OutgoingUpdate<Origin = unknown> {
-  message: Uint8Array
   origin: Origin
 }
 
@@ -28,18 +21,18 @@ const MAX_MERGED_BYTES = 256 * 1024
  * Group updates by origin (nobody is sent their own edits back) and merge each group in bounded
  * chunks. Order across origins does not matter to Yjs; order within one origin is kept.
  */
-export function batchForFanOut<Origin>(updates: readonly PendingUpdate<Origin>[]): OutgoingUpdate<Origin>[] {
+export function mergeByOrigin<Origin>(updates: readonly PendingUpdate<Origin>[]): PendingUpdate<Origin>[] {
   const byOrigin = new Map<Origin, Uint8Array[]>()
   for (const { update, origin } of updates) {
     const group = byOrigin.get(origin)
     if (group) group.push(update)
     else byOrigin.set(origin, [update])
   }
-  const outgoing: OutgoingUpdate<Origin>[] = []
+  const merged: PendingUpdate<Origin>[] = []
   for (const [origin, group] of byOrigin) {
-    for (const update of mergeInChunks(group)) outgoing.push({ message: encodeSyncUpdate(update), origin })
+    for (const update of mergeInChunks(group)) merged.push({ update, origin })
   }
-  return outgoing
+  return merged
 }
 
 /** Merge consecutive updates into as few as the bounds allow, keeping their order. */

@@ -14,10 +14,12 @@ import {
   encodeAwarenessMessage,
   encodeSyncStep1,
   encodeSyncStep2,
+  encodeSyncUpdate,
   type AwarenessEntry,
   type IncomingMessage,
 } from '../sync/messages.js'
-import { batchForFanOut, type PendingUpdate } from './fan-out.js'
+import { shareFrame } from '../sync/shared-frame.js'
+import { mergeByOrigin, type PendingUpdate } from './fan-out.js'
 import { countTextChanges, type TextChanges } from './text-changes.js'
 
 /** The name of the shared text every editor binds to. */
@@ -160,18 +162,18 @@ export class Room {
     this.context.observer.joined(this, connection)
   }
 
-  /** Take the updates to store in this commit. */
+  /** Take the updates to store in this commit, merged per origin. */
   takePending(): PendingUpdate<Connection | null>[] {
     const pending = this.pending
     this.pending = []
-    return pending
+    return pending.length > 1 ? mergeByOrigin(pending) : pending
   }
 
   /** The commit of `updates` succeeded: relay them, then release whoever waited for it. */
   committed(updates: readonly PendingUpdate<Connection | null>[]): void {
     this.storageError = null
     this.updatedAt = Date.now()
-    for (const { message, origin } of batchForFanOut(updates)) this.broadcast(message, origin)
+    for (const { update, origin } of updates) this.broadcast(encodeSyncUpdate(update), origin)
     this.context.observer.committed(this, updates.map(({ update }) => update))
     if (this.pending.length === 0) {
       for (const callback of this.waitingForCommit.splice(0)) callback()
@@ -304,10 +306,13 @@ export class Room {
     this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)), null)
   }
 
-  /** Send one encoded message to every socket but `except`. */
+  /** Send one encoded message to every socket but `except`, framed once for all of them. */
   private broadcast(message: Uint8Array, except: Connection | null): void {
+    const recipients = this.connections.size - (except && this.connections.has(except) ? 1 : 0)
+    if (recipients === 0) return
+    const outgoing = recipients === 1 ? message : shareFrame(message)
     for (const connection of this.connections.keys()) {
-      if (connection !== except) connection.send(message)
+      if (connection !== except) connection.send(outgoing)
     }
   }
 }

@@ -8,6 +8,7 @@ import { CloseCode } from '@cowrite/protocol'
 import type { Grant } from '../auth/authorize.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
+import { writeSharedFrame, type SharedFrame } from './shared-frame.js'
 import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
 
 export interface ConnectionLimits {
@@ -114,18 +115,25 @@ export class Connection {
     else this.closeListeners.push(listener)
   }
 
-  /** Queue `message`; a socket whose unsent bytes would pass the limit is closed with 1013. */
-  send(message: Uint8Array): void {
+  /**
+   * Queue a message (or a frame shared by many recipients). A socket whose unsent bytes would pass
+   * the limit is closed with 1013; a single message larger than the limit still goes to a socket
+   * with nothing queued, so a big document's state can always be sent.
+   */
+  send(message: Uint8Array | SharedFrame): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return
-    if (this.socket.bufferedAmount + message.byteLength > this.limits.sendBufferLimit) {
+    const size = message instanceof Uint8Array ? message.byteLength : message.message.byteLength
+    const buffered = this.socket.bufferedAmount
+    if (buffered > 0 && buffered + size > this.limits.sendBufferLimit) {
       this.metrics.error('send-buffer-overflow')
       this.close(CloseCode.sendBufferOverflow, 'send buffer overflow', { buffered: this.socket.bufferedAmount })
       setTimeout(() => this.socket.terminate(), FORCE_CLOSE_AFTER_MS).unref()
       return
     }
-    this.socket.send(message, { binary: true })
+    if (message instanceof Uint8Array) this.socket.send(message, { binary: true })
+    else writeSharedFrame(this.socket, message)
     this.metrics.traffic.messagesSent++
-    this.metrics.traffic.bytesSent += message.byteLength
+    this.metrics.traffic.bytesSent += size
   }
 
   /** Close with a documented code and log why; the room forgets the socket at once. */
