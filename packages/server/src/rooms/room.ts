@@ -61,8 +61,9 @@ const VIEW_VIOLATIONS_BEFORE_CLOSE = 3
 const EMPTY_STATE_VECTOR_LENGTH = 1
 
 export class Room {
-  readonly doc = new Y.Doc()
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  // The room name as guid: a random one is never needed and costs a uuid per load.
+  readonly doc: Y.Doc
+  readonly awareness: awarenessProtocol.Awareness
   /** Each socket with the awareness client ids it introduced. */
   private readonly connections = new Map<Connection, Set<number>>()
   /** Updates applied but not yet stored, in order. */
@@ -82,6 +83,8 @@ export class Room {
     stored: readonly Uint8Array[],
     private readonly context: RoomContext,
   ) {
+    this.doc = new Y.Doc({ guid: name })
+    this.awareness = new awarenessProtocol.Awareness(this.doc)
     this.awareness.setLocalState(null)
     try {
       this.doc.transact(() => {
