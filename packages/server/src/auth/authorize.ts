@@ -28,7 +28,7 @@ export interface Authorizer {
 const OPEN: Grant = { role: 'edit', user: null, covers: () => true, expiresAt: null }
 
 /** The token a request carries, from `Authorization: Bearer` or the `token` query parameter. */
-export function requestToken(request: IncomingMessage): string | undefined {
+function requestToken(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
   return new URL(request.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined

@@ -17,7 +17,7 @@ import { CONTENT } from './room.js'
 import type { Connection } from '../sync/connection.js'
 
 /** Delay before failed commits are tried again. */
-export const RETRY_AFTER_MS = 1_000
+const RETRY_AFTER_MS = 1_000
 
 interface Taken {
   room: Room

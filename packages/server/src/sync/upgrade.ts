@@ -28,7 +28,7 @@ export interface UpgradeContext {
 }
 
 /** The room a WebSocket URL names: its whole path without the leading slash. */
-export function roomFromUrl(url: string | undefined): string {
+function roomFromUrl(url: string | undefined): string {
   return new URL(url ?? '/', 'http://localhost').pathname.slice(1)
 }
 
