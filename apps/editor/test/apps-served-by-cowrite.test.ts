@@ -1,17 +1,17 @@
 import { readdirSync } from 'node:fs'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, REPO, startServer, type ServerProcess } from './fixtures.js'
+import { assertBuilt, REPO, startAppServer, type AppServer } from '@cowrite/testing'
 
-let server: ServerProcess
+let server: AppServer
 
 beforeAll(async () => {
-  assertBuilt()
-  server = await startServer()
+  assertBuilt(['packages/server/dist/cli.js', 'apps/editor/dist/index.html'])
+  server = await startAppServer({ storage: 'memory' })
 })
 
 afterAll(async () => {
-  await server?.stop()
+  await server?.dispose()
 })
 
 interface Answer {

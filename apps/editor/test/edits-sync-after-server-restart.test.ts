@@ -1,29 +1,12 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { assertBuilt, launchBrowser, openEditor, screenshot, startServer, waitForStatus, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { openEditor, screenshot, useEditorTest, waitForStatus, waitForText } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  assertBuilt()
-  server = await startServer()
-  browser = await launchBrowser()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-async function waitForText(page: Page, text: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction((expected) => (window as any).cowrite.view.state.doc.toString() === expected, text, { timeout })
-}
+const env = useEditorTest()
 
 it('while the server is down the pill says reconnecting; an edit made meanwhile reaches the other page once it is back', async () => {
   const room = 'restart-resync'
-  const { page: ada } = await openEditor(browser, `${server.url}/r/${room}`, 'Ada')
-  const { page: bob } = await openEditor(browser, `${server.url}/r/${room}`, 'Bob')
+  const { page: ada } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Ada')
+  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
   await Promise.all([waitForStatus(ada, 'synced'), waitForStatus(bob, 'synced')])
   await ada.click('.cm-content')
   await ada.keyboard.type('Before the outage. ')
@@ -31,8 +14,7 @@ it('while the server is down the pill says reconnecting; an edit made meanwhile 
   await bob.waitForSelector('.presence .peer:has-text("Ada")')
   await screenshot(ada, 'restart-1-connected')
 
-  const port = server.port
-  await server.stop()
+  await env.server.stop()
 
   // Both pages notice and count down to their next attempt.
   await Promise.all([waitForStatus(ada, 'reconnecting'), waitForStatus(bob, 'reconnecting')])
@@ -48,7 +30,7 @@ it('while the server is down the pill says reconnecting; an edit made meanwhile 
   expect(await bob.evaluate(() => (window as any).cowrite.view.state.doc.toString())).toBe('Before the outage. ')
 
   // The server returns on the same port (memory storage: it starts empty, the pages hold the text).
-  server = await startServer(port)
+  await env.server.restart()
   await Promise.all([waitForStatus(ada, 'synced', 45_000), waitForStatus(bob, 'synced', 45_000)])
   await waitForText(bob, expected)
   expect(await ada.textContent('#connection')).toBe('Connected')
@@ -59,6 +41,6 @@ it('while the server is down the pill says reconnecting; an edit made meanwhile 
   await screenshot(ada, 'restart-4-ada-after-return')
 
   // And the server itself has the text.
-  const text = await (await fetch(`${server.url}/api/rooms/${room}/text`)).text()
+  const text = await (await fetch(`${env.server.url}/api/rooms/${room}/text`)).text()
   expect(text).toBe(expected)
 }, 120_000)

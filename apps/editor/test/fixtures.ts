@@ -1,82 +1,17 @@
 /**
- * Browser test fixtures: a real `cowrite serve` (the built CLI, serving the built editor) on a
- * free port, Debian's Chromium driven by playwright-core, and small helpers to read the editor.
- * Screenshots go to test-results/ at the repository root.
+ * Editor test fixtures: the browser test setup (a real `cowrite serve` with memory storage
+ * serving the built editor, and Debian's Chromium) from @cowrite/testing, and small helpers to
+ * open and read the editor. Screenshots go to test-results/ at the repository root.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import { REPO, useBrowserTest, type BrowserTest } from '@cowrite/testing'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-export const RESULTS = `${REPO}test-results/`
-const CLI = `${REPO}packages/server/bin/cowrite.js`
+const RESULTS = `${REPO}test-results/`
 
-/** Fail early and clearly when the things these tests exercise were not built. */
-export function assertBuilt(): void {
-  for (const file of ['packages/server/dist/cli.js', 'apps/editor/dist/index.html']) {
-    if (!existsSync(REPO + file)) throw new Error(`${file} is missing: run \`pnpm build\` before the browser tests`)
-  }
-}
-
-export interface ServerProcess {
-  url: string
-  port: number
-  child: ChildProcess
-  /** SIGTERM and wait for the exit. */
-  stop(): Promise<void>
-}
-
-/** Spawn `cowrite serve --storage memory ...args` on `port` (0: a free one) and wait for its ready line. */
-export async function startServer(port = 0, args: readonly string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--storage', 'memory', '--log-level', 'warn', ...args], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = ''
-    const timer = setTimeout(() => reject(new Error(`cowrite serve did not report ready within 10 s\n${stderr}`)), 10_000)
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-      const match = /cowrite listening on (http:\/\/\S+)/.exec(stdout)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`cowrite serve exited with ${code} before it was ready\n${stderr}`))
-    })
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  return {
-    url,
-    port: Number(new URL(url).port),
-    child,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+/** Start the editor's server (with `args`) and a browser for the calling file's tests. */
+export function useEditorTest(args: readonly string[] = [], hookTimeoutMs?: number): BrowserTest {
+  return useBrowserTest({ app: 'editor', storage: 'memory', args, hookTimeoutMs })
 }
 
 /**
@@ -98,6 +33,11 @@ export async function openEditor(browser: Browser, url: string, name: string, si
 /** The editor's text, from CodeMirror's state (not the DOM, which only holds visible lines). */
 export function editorText(page: Page): Promise<string> {
   return page.evaluate(() => (window as unknown as { cowrite: { view: { state: { doc: { toString(): string } } } } }).cowrite.view.state.doc.toString())
+}
+
+/** Wait until `page`'s editor holds exactly `text`. */
+export async function waitForText(page: Page, text: string, timeout = 15_000): Promise<void> {
+  await page.waitForFunction((expected) => (window as any).cowrite.view.state.doc.toString() === expected, text, { timeout })
 }
 
 /** Wait until the connection pill shows `status`. */

@@ -1,32 +1,18 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { assertBuilt, launchBrowser, screenshot, startServer, waitForStatus, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { screenshot, useEditorTest, waitForStatus } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  assertBuilt()
-  server = await startServer()
-  browser = await launchBrowser()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const env = useEditorTest()
 
 it('edits made while the server is down are kept in IndexedDB: closing the tab loses nothing, and they sync later', async () => {
   const room = 'kept-offline'
-  const context = await browser.newContext()
+  const context = await env.browser.newContext()
   const page = await context.newPage()
-  await page.goto(`${server.url}/r/${room}`)
+  await page.goto(`${env.server.url}/r/${room}`)
   await waitForStatus(page, 'synced')
   await page.click('.cm-content')
   await page.keyboard.type('Online part. ')
 
-  const port = server.port
-  await server.stop()
+  await env.server.stop()
   await waitForStatus(page, 'reconnecting')
   await page.keyboard.type('Offline part.')
   // y-indexeddb stores each update as it happens; wait until this one is in the database.
@@ -42,18 +28,18 @@ it('edits made while the server is down are kept in IndexedDB: closing the tab l
         }
         open.onerror = () => resolve(false)
       }),
-    `cowrite ${server.url} ${room}`,
+    `cowrite ${env.server.url} ${room}`,
   )
   await page.close()
 
   // The server comes back empty (memory storage); the same browser opens the room again.
-  server = await startServer(port)
+  await env.server.restart()
   const again = await context.newPage()
-  await again.goto(`${server.url}/r/${room}`)
+  await again.goto(`${env.server.url}/r/${room}`)
   await waitForStatus(again, 'synced')
   await again.waitForFunction(() => (window as any).cowrite.view.state.doc.toString() === 'Online part. Offline part.')
   await screenshot(again, 'offline-kept-after-reopen')
-  const text = await (await fetch(`${server.url}/api/rooms/${room}/text`)).text()
+  const text = await (await fetch(`${env.server.url}/api/rooms/${room}/text`)).text()
   expect(text).toBe('Online part. Offline part.')
   await context.close()
 }, 90_000)

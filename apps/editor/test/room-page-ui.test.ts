@@ -1,25 +1,12 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { assertBuilt, launchBrowser, openEditor, screenshot, startServer, waitForStatus, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { openEditor, screenshot, useEditorTest, waitForStatus } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  assertBuilt()
-  server = await startServer()
-  browser = await launchBrowser()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+const env = useEditorTest()
 
 it('clicking someone in the presence bar scrolls to their cursor', async () => {
   const room = 'presence-scroll'
-  const { page: ada } = await openEditor(browser, `${server.url}/r/${room}`, 'Ada')
-  const { page: bob } = await openEditor(browser, `${server.url}/r/${room}`, 'Bob')
+  const { page: ada } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Ada')
+  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
   await Promise.all([waitForStatus(ada, 'synced'), waitForStatus(bob, 'synced')])
 
   // Bob writes a long document and stays at its end; Ada stays at the top.
@@ -44,10 +31,10 @@ it('clicking someone in the presence bar scrolls to their cursor', async () => {
 }, 90_000)
 
 it('on a phone in dark mode: nothing overflows sideways, the pill and the link button stay visible, copy link copies the room URL', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', hasTouch: true, isMobile: true, deviceScaleFactor: 2 })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', hasTouch: true, isMobile: true, deviceScaleFactor: 2 })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url })
   const page = await context.newPage()
-  await page.goto(`${server.url}/r/a-rather-long-room-name-on-a-small-phone-screen`)
+  await page.goto(`${env.server.url}/r/a-rather-long-room-name-on-a-small-phone-screen`)
   await waitForStatus(page, 'synced')
   await page.click('.cm-content')
   // Enter continues a Markdown list by itself, so the second item needs no "- ".
@@ -66,6 +53,6 @@ it('on a phone in dark mode: nothing overflows sideways, the pill and the link b
 
   await page.click('.copy-link')
   await page.waitForSelector('.copy-link[data-copied="true"]')
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/r/a-rather-long-room-name-on-a-small-phone-screen`)
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${env.server.url}/r/a-rather-long-room-name-on-a-small-phone-screen`)
   await context.close()
 }, 90_000)

@@ -1,30 +1,12 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { assertBuilt, editorText, launchBrowser, openEditor, screenshot, startServer, waitForStatus, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { editorText, openEditor, screenshot, useEditorTest, waitForStatus, waitForText } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-
-beforeAll(async () => {
-  assertBuilt()
-  server = await startServer()
-  browser = await launchBrowser()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-/** Wait until `page`'s editor holds exactly `text`. */
-async function waitForText(page: import('playwright-core').Page, text: string): Promise<void> {
-  await page.waitForFunction((expected) => (window as any).cowrite.view.state.doc.toString() === expected, text, { timeout: 15_000 })
-}
+const env = useEditorTest()
 
 it("undo in one page reverts only that person's typing, never the other's", async () => {
   const room = 'undo-is-local'
-  const { page: ada } = await openEditor(browser, `${server.url}/r/${room}`, 'Ada')
-  const { page: bob } = await openEditor(browser, `${server.url}/r/${room}`, 'Bob')
+  const { page: ada } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Ada')
+  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
   await Promise.all([waitForStatus(ada, 'synced'), waitForStatus(bob, 'synced')])
 
   await ada.click('.cm-content')
