@@ -1,34 +1,18 @@
 /**
- * Viewer test fixtures: a real `cowrite serve` (the built CLI with SQLite in a temporary data
- * directory, serving the built viewer), restartable on the same port; Debian's Chromium driven by
- * playwright-core; stock y-websocket editors in Node; the stored activity log read back over SSE;
+ * Viewer test fixtures: the browser test setup (a real `cowrite serve` with SQLite in a temporary
+ * data directory, serving the built viewer, restartable on the same port; Debian's Chromium) from
+ * @cowrite/testing; stock y-websocket editors in Node; the stored activity log read back over SSE;
  * and readers of what the viewer shows. Screenshots go to test-results/ at the repository root.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { Awareness } from 'y-protocols/awareness'
-import { WebsocketProvider } from 'y-websocket'
-import * as Y from 'yjs'
-import { WebSocket } from 'ws'
+import { mkdirSync } from 'node:fs'
+import { createStockClient, REPO, useBrowserTest, type AppServer, type BrowserTest, type StockClient } from '@cowrite/testing'
+import type { Page } from 'playwright-core'
 
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-export const RESULTS = `${REPO}test-results/`
-const CLI = `${REPO}packages/server/bin/cowrite.js`
+const RESULTS = `${REPO}test-results/`
 
-/** Fail early and clearly when the things these tests exercise were not built. */
-export function assertBuilt(): void {
-  for (const file of ['packages/server/dist/cli.js', 'apps/viewer/dist/index.html']) {
-    if (!existsSync(REPO + file)) throw new Error(`${file} is missing: run \`pnpm build\` before the browser tests`)
-  }
-}
-
-/** `cowrite token …` with `secret`: a signed token for `room`. */
-export function signToken(secret: string, room: string, role: 'edit' | 'view', name: string): string {
-  return execFileSync(process.execPath, [CLI, 'token', '--room', room, '--role', role, '--name', name, '--auth-secret', secret], { encoding: 'utf8' }).trim()
+/** Start the viewer's server (with `args`) and a browser for the calling file's tests. */
+export function useViewerTest(args: readonly string[] = []): BrowserTest {
+  return useBrowserTest({ app: 'viewer', storage: 'sqlite', args })
 }
 
 /** Resolve once `predicate` holds (polled every 10 ms); fail after `timeoutMs` naming `what`. */
@@ -40,111 +24,14 @@ export async function until(what: string, predicate: () => boolean | Promise<boo
   }
 }
 
-export interface ServerProcess {
-  readonly url: string
-  readonly port: number
-  readonly wsUrl: string
-  /** SIGTERM and wait for the exit (the server flushes activity and storage first). */
-  stop(): Promise<void>
-  /** Start again on the same port with the same data directory (emptied first with `wipe`). */
-  restart(options?: { wipe?: boolean }): Promise<void>
-  /** Stop and remove the data directory. */
-  dispose(): Promise<void>
-}
-
-/** `cowrite serve` with SQLite in a fresh data directory, on a free port, once it says it is listening. */
-export async function startServer(extraArgs: string[] = []): Promise<ServerProcess> {
-  const data = mkdtempSync(join(tmpdir(), 'cowrite-viewer-'))
-  let child: ChildProcess
-  let exited: Promise<void>
-  const launch = async (port: number): Promise<string> => {
-    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', data, '--log-level', 'warn', ...extraArgs], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
-    exited = new Promise((resolve) => child.once('exit', () => resolve()))
-    let stderr = ''
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    return new Promise<string>((resolve, reject) => {
-      let stdout = ''
-      const timer = setTimeout(() => reject(new Error(`cowrite serve did not report ready within 10 s\n${stderr}`)), 10_000)
-      child.stdout!.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString()
-        const match = /cowrite listening on (http:\/\/\S+)/.exec(stdout)
-        if (match) {
-          clearTimeout(timer)
-          resolve(match[1]!)
-        }
-      })
-      child.once('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`cowrite serve exited with ${code} before it was ready\n${stderr}`))
-      })
-    })
-  }
-  const url = await launch(0)
-  const port = Number(new URL(url).port)
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    await exited
-  }
-  return {
-    url,
-    port,
-    wsUrl: url.replace(/^http/, 'ws'),
-    stop,
-    async restart(options = {}) {
-      await stop()
-      if (options.wipe) {
-        rmSync(data, { recursive: true, force: true })
-        mkdirSync(data)
-      }
-      await launch(port)
-    },
-    async dispose() {
-      await stop()
-      rmSync(data, { recursive: true, force: true })
-    },
-  }
-}
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-}
-
-export interface Editor {
-  readonly doc: Y.Doc
-  readonly text: Y.Text
-  readonly provider: WebsocketProvider
-  destroy(): void
-}
-
-/** The official y-websocket provider in Node, announcing `user` before it connects; resolves once synced. */
-export async function connectEditor(server: ServerProcess, room: string, user: { name: string; color: string }, token?: string): Promise<Editor> {
-  const doc = new Y.Doc()
-  const awareness = new Awareness(doc)
-  awareness.setLocalStateField('user', user)
-  const provider = new WebsocketProvider(server.wsUrl, room, doc, {
-    awareness,
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-    maxBackoffTime: 200,
-    params: token ? { token } : {},
-  })
-  let destroyed = false
-  const editor: Editor = {
-    doc,
-    text: doc.getText('content'),
-    provider,
-    destroy() {
-      if (destroyed) return
-      destroyed = true
-      provider.destroy()
-      awareness.destroy()
-      doc.destroy()
-    },
-  }
-  await until(`${user.name} synced`, () => provider.synced)
+/**
+ * The official y-websocket provider in Node, announcing `user` before it connects; resolves once
+ * synced. It is destroyed after the file's tests, if the test did not destroy it first.
+ */
+export async function connectEditor(env: BrowserTest, room: string, user: { name: string; color: string }, token?: string): Promise<StockClient> {
+  const editor = createStockClient(env.server.wsUrl, room, { user, params: token ? { token } : {} })
+  env.defer(() => editor.destroy())
+  await until(`${user.name} synced`, () => editor.provider.synced)
   return editor
 }
 
@@ -152,7 +39,7 @@ export async function connectEditor(server: ServerProcess, room: string, user: {
  * The stored activity log of `room`, as the server replays it: `?tail=1000&doc=1` makes the
  * stream send a `snapshot` right after the replay, which marks its end.
  */
-export async function storedLog(server: ServerProcess, room: string): Promise<Array<{ id: number; type: string }>> {
+export async function storedLog(server: AppServer, room: string): Promise<Array<{ id: number; type: string }>> {
   const abort = new AbortController()
   const response = await fetch(`${server.url}/api/rooms/${room}/activity?tail=1000&doc=1`, { signal: abort.signal })
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()

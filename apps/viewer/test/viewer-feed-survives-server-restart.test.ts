@@ -3,53 +3,37 @@
  * reconnecting, resumes by Last-Event-ID, and its feed ends up holding exactly the stored log:
  * every id once, none missing, newest on top; the live text equals the editors' text.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { assertBuilt, badge, connectEditor, feedIds, launchBrowser, screenshot, shownText, startServer, storedLog, until, watchWebSockets, type Editor, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { badge, connectEditor, feedIds, screenshot, shownText, storedLog, until, useViewerTest, watchWebSockets } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-const editors: Editor[] = []
-
-beforeAll(async () => {
-  assertBuilt()
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-
-afterAll(async () => {
-  for (const editor of editors) editor.destroy()
-  await browser?.close()
-  await server?.dispose()
-})
+const env = useViewerTest()
 
 it('continues the feed across a server restart with no duplicate and no gap', async () => {
   const room = 'restart-me'
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.setDefaultTimeout(15_000)
   const sockets = watchWebSockets(page)
-  await page.goto(`${server.url}/viewer/${room}`)
+  await page.goto(`${env.server.url}/viewer/${room}`)
   await page.waitForSelector('#connection[data-status="live"]')
 
-  const ada = await connectEditor(server, room, { name: 'Ada', color: '#3e63dd' })
-  editors.push(ada)
+  const ada = await connectEditor(env, room, { name: 'Ada', color: '#3e63dd' })
   ada.text.insert(0, 'Before the restart.\n')
   await until('the viewer to show the first edit', async () => (await shownText(page)) === 'Before the restart.\n')
   const before = await feedIds(page)
   expect(before.length).toBeGreaterThanOrEqual(2) // join, edit
 
   // Down: the viewer must say so.
-  await server.stop()
+  await env.server.stop()
   await page.waitForSelector('#connection[data-status="reconnecting"]')
   expect((await badge(page)).text).toMatch(/^Reconnecting…/)
   await screenshot(page, 'viewer-reconnecting')
   // Ada keeps typing offline; her provider sends it when the server is back.
   ada.text.insert(ada.text.length, 'Typed while the server was down.\n')
 
-  await server.restart()
+  await env.server.restart()
   await page.waitForSelector('#connection[data-status="live"]')
   await until('Ada to sync again', () => ada.provider.synced && ada.provider.wsconnected)
-  const bob = await connectEditor(server, room, { name: 'Bob', color: '#d6409f' })
-  editors.push(bob)
+  const bob = await connectEditor(env, room, { name: 'Bob', color: '#d6409f' })
   await until('Bob to see Ada’s text', () => bob.text.toString() === ada.text.toString())
   bob.text.insert(bob.text.length, 'Bob after the restart.')
   ada.text.delete(0, 7) // "Before "
@@ -60,7 +44,7 @@ it('continues the feed across a server restart with no duplicate and no gap', as
   ada.destroy()
   let log: Array<{ id: number; type: string }> = []
   await until('both leaves to be stored', async () => {
-    log = await storedLog(server, room)
+    log = await storedLog(env.server, room)
     return log.filter((event) => event.type === 'leave').length >= 3 // Ada's at the shutdown, then Ada's and Bob's
   })
   const newest = log.at(-1)!.id

@@ -4,24 +4,10 @@
  * the `?doc=1` stream's snapshot and updates, ends up showing exactly their converged text. A
  * second viewer opened afterwards starts from the snapshot and shows the same.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { assertBuilt, connectEditor, launchBrowser, screenshot, shownText, startServer, until, type Editor, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { connectEditor, screenshot, shownText, until, useViewerTest } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-const editors: Editor[] = []
-
-beforeAll(async () => {
-  assertBuilt()
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-
-afterAll(async () => {
-  for (const editor of editors) editor.destroy()
-  await browser?.close()
-  await server?.dispose()
-})
+const env = useViewerTest()
 
 /** mulberry32: a small seeded generator, so a failure replays. */
 function random(seed: number): () => number {
@@ -34,13 +20,12 @@ function random(seed: number): () => number {
 }
 
 it('shows exactly the editors’ converged text after random concurrent edits', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.setDefaultTimeout(10_000)
-  await page.goto(`${server.url}/viewer/shared`)
+  await page.goto(`${env.server.url}/viewer/shared`)
   await page.waitForSelector('#connection[data-status="live"]')
-  const ada = await connectEditor(server, 'shared', { name: 'Ada', color: '#0090ff' })
-  const bob = await connectEditor(server, 'shared', { name: 'Bob', color: '#f76b15' })
-  editors.push(ada, bob)
+  const ada = await connectEditor(env, 'shared', { name: 'Ada', color: '#0090ff' })
+  const bob = await connectEditor(env, 'shared', { name: 'Bob', color: '#f76b15' })
 
   const next = random(20_240_601)
   const words = ['alpha ', 'beta ', 'gamma\n', 'δέλτα ', '😀 ', 'line\n', 'x']
@@ -66,8 +51,8 @@ it('shows exactly the editors’ converged text after random concurrent edits', 
   await until('the viewer to show the converged text', async () => (await shownText(page)) === expected)
   await screenshot(page, 'viewer-live-text')
 
-  const late = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  await late.goto(`${server.url}/viewer/shared`)
+  const late = await env.browser.newPage({ viewport: { width: 1280, height: 900 } })
+  await late.goto(`${env.server.url}/viewer/shared`)
   await late.waitForSelector('#connection[data-status="live"]')
   await until('a viewer opened later to show the same text', async () => (await shownText(late)) === expected)
   await page.close()

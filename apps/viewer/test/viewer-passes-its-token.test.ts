@@ -2,37 +2,23 @@
  * With auth on, the viewer passes its page's `?token=` to every fetch and stream: a view token
  * shows the room's text and activity; without one, the page says a token is needed.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { assertBuilt, connectEditor, launchBrowser, shownText, signToken, startServer, until, type Editor, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { signToken } from '@cowrite/testing'
+import { connectEditor, shownText, until, useViewerTest } from './fixtures.js'
 
 const SECRET = 'viewer-test-secret'
-let server: ServerProcess
-let browser: Browser
-const editors: Editor[] = []
-
-beforeAll(async () => {
-  assertBuilt()
-  ;[server, browser] = await Promise.all([startServer(['--auth-secret', SECRET]), launchBrowser()])
-})
-
-afterAll(async () => {
-  for (const editor of editors) editor.destroy()
-  await browser?.close()
-  await server?.dispose()
-})
+const env = useViewerTest(['--auth-secret', SECRET])
 
 it('follows a room with a view token and explains a missing one', async () => {
-  const ada = await connectEditor(server, 'secret-plans', { name: 'Ada', color: '#12a594' }, signToken(SECRET, 'secret-plans', 'edit', 'Ada'))
-  editors.push(ada)
+  const ada = await connectEditor(env, 'secret-plans', { name: 'Ada', color: '#12a594' }, signToken(SECRET, 'secret-plans', 'edit', 'Ada'))
   ada.text.insert(0, 'Only for token holders')
 
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   page.setDefaultTimeout(10_000)
   const requests: string[] = []
   page.on('request', (request) => requests.push(request.url()))
   const token = signToken(SECRET, 'secret-plans', 'view', 'Watcher')
-  await page.goto(`${server.url}/viewer/secret-plans?token=${token}`)
+  await page.goto(`${env.server.url}/viewer/secret-plans?token=${token}`)
   await page.waitForSelector('#connection[data-status="live"]')
   await until('the text to show', async () => (await shownText(page)) === 'Only for token holders')
   await page.waitForSelector('.people .person[data-name="Ada"]')
@@ -40,8 +26,8 @@ it('follows a room with a view token and explains a missing one', async () => {
   expect(api.length).toBeGreaterThanOrEqual(2) // the room's info and its activity stream
   for (const url of api) expect(new URL(url).searchParams.get('token')).toBe(token)
 
-  const anonymous = await browser.newPage()
-  await anonymous.goto(`${server.url}/viewer/secret-plans`)
+  const anonymous = await env.browser.newPage()
+  await anonymous.goto(`${env.server.url}/viewer/secret-plans`)
   await anonymous.waitForSelector('#banner:not([hidden])', { timeout: 10_000 })
   expect(await anonymous.textContent('#banner')).toContain('needs a token')
   expect(await anonymous.$eval('#connection', (element) => (element as HTMLElement).dataset.status)).not.toBe('live')

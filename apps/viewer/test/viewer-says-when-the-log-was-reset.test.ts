@@ -4,31 +4,17 @@
  * log's events (their ids restart, and must not be dropped as duplicates) and replaces its
  * replica of the text with the new document instead of merging the two.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { assertBuilt, connectEditor, feedIds, launchBrowser, screenshot, shownText, startServer, storedLog, until, type Editor, type ServerProcess } from './fixtures.js'
+import { expect, it } from 'vitest'
+import { connectEditor, feedIds, screenshot, shownText, storedLog, until, useViewerTest } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-const editors: Editor[] = []
-
-beforeAll(async () => {
-  assertBuilt()
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-
-afterAll(async () => {
-  for (const editor of editors) editor.destroy()
-  await browser?.close()
-  await server?.dispose()
-})
+const env = useViewerTest()
 
 it('says the log was reset, shows the new log and the new text', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.setDefaultTimeout(15_000)
-  await page.goto(`${server.url}/viewer/wiped`)
+  await page.goto(`${env.server.url}/viewer/wiped`)
   await page.waitForSelector('#connection[data-status="live"]')
-  const ada = await connectEditor(server, 'wiped', { name: 'Ada', color: '#8e4ec6' })
+  const ada = await connectEditor(env, 'wiped', { name: 'Ada', color: '#8e4ec6' })
   ada.text.insert(0, 'Old text that the wiped server no longer has.')
   await until('the old text to show', async () => (await shownText(page)) === ada.text.toString())
   await until('a few events to show', async () => (await feedIds(page)).length >= 2)
@@ -36,16 +22,15 @@ it('says the log was reset, shows the new log and the new text', async () => {
   await until('Ada’s leave to show', async () => (await page.$$('.events li.event-leave')).length === 1)
   const before = await feedIds(page)
 
-  await server.restart({ wipe: true })
+  await env.server.restart({ wipe: true })
   await page.waitForSelector('#banner:not([hidden])')
   expect(await page.textContent('#banner')).toContain('activity log was reset')
   expect(await page.textContent('.events li.notice')).toContain('room state reloaded')
 
-  const bob = await connectEditor(server, 'wiped', { name: 'Bob', color: '#c2860a' })
-  editors.push(bob)
+  const bob = await connectEditor(env, 'wiped', { name: 'Bob', color: '#c2860a' })
   bob.text.insert(0, 'A fresh start.')
   await until('the new text, alone, to show', async () => (await shownText(page)) === 'A fresh start.')
-  const log = await storedLog(server, 'wiped')
+  const log = await storedLog(env.server, 'wiped')
   await page.waitForSelector(`.events li.event[data-id="${log.at(-1)!.id}"]`)
   const shown = await feedIds(page)
   // The new log's events on top (its ids restarted), then the old ones, each once.

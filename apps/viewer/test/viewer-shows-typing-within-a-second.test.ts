@@ -3,38 +3,23 @@
  * text shows it within a second; who is here and the overview follow joins; no WebSocket is
  * opened by the viewer. Screenshots of the room (light and dark) and of the overview.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { assertBuilt, badge, connectEditor, feedTexts, launchBrowser, screenshot, shownText, startServer, until, watchWebSockets, type Editor, type ServerProcess } from './fixtures.js'
+import { describe, expect, it } from 'vitest'
+import { badge, connectEditor, feedTexts, screenshot, shownText, until, useViewerTest, watchWebSockets } from './fixtures.js'
 
-let server: ServerProcess
-let browser: Browser
-const editors: Editor[] = []
-
-beforeAll(async () => {
-  assertBuilt()
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
-})
-
-afterAll(async () => {
-  for (const editor of editors) editor.destroy()
-  await browser?.close()
-  await server?.dispose()
-})
+const env = useViewerTest()
 
 describe('viewer', () => {
   it('shows an editor typing within a second, in words and in the live text', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await context.newPage()
     page.setDefaultTimeout(10_000)
     const sockets = watchWebSockets(page)
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(String(error)))
-    await page.goto(`${server.url}/viewer/notes`)
+    await page.goto(`${env.server.url}/viewer/notes`)
     await page.waitForSelector('#connection[data-status="live"]')
 
-    const ada = await connectEditor(server, 'notes', { name: 'Ada', color: '#30a46c' })
-    editors.push(ada)
+    const ada = await connectEditor(env, 'notes', { name: 'Ada', color: '#30a46c' })
     await page.waitForFunction(() => [...document.querySelectorAll('.events li.event')].some((line) => line.textContent?.startsWith('Ada joined')))
     await page.waitForSelector('.people .person[data-name="Ada"]')
 
@@ -75,11 +60,10 @@ describe('viewer', () => {
     // The overview lists the room with its live connection and size, from one all-rooms stream.
     const overview = await context.newPage()
     const overviewSockets = watchWebSockets(overview)
-    await overview.goto(`${server.url}/viewer/`)
+    await overview.goto(`${env.server.url}/viewer/`)
     await overview.waitForSelector('#connection[data-status="live"]')
     await overview.waitForSelector('tr[data-room="notes"] .connections[data-count="1"]')
-    const bob = await connectEditor(server, 'drafts', { name: 'Bob', color: '#e5484d' })
-    editors.push(bob)
+    const bob = await connectEditor(env, 'drafts', { name: 'Bob', color: '#e5484d' })
     bob.text.insert(0, 'Bob was here')
     // A new room appears on top (newest activity first) with Bob's connection and its size.
     await overview.waitForFunction(() => {
