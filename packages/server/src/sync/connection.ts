@@ -214,7 +214,10 @@ export class Connection {
       return false
     }
     if (this.resumeTimer !== undefined) return true
-    if (!this.socket.isPaused) this.socket.pause()
+    if (!this.socket.isPaused) {
+      this.socket.pause()
+      this.metrics.throttled.inc()
+    }
     const waitMs = Math.min(Math.ceil((-this.tokens * 1000) / this.limits.rateLimit), MAX_PAUSE_MS)
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = undefined
