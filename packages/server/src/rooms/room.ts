@@ -72,6 +72,8 @@ export class Room {
   private waitingForCommit: Array<() => void> = []
   /** Sync step 2 for a fresh client, valid until the next update. */
   private fullStateMessage: Uint8Array | null = null
+  /** The whole document as one update, valid until the next update. */
+  private stateUpdate: Uint8Array | null = null
   /** Holders other than sockets (an HTTP read, a live replica) keeping the room loaded. */
   private holds = 0
   /** Error of the last failed commit; cleared by the next successful one. */
@@ -133,6 +135,20 @@ export class Room {
     const token = connection.grant.user
     if (token) return { name: token.name, color: announced?.color ?? null }
     return announced
+  }
+
+  /** The whole document as one update, encoded once per change however many ask. */
+  encodedState(): Uint8Array {
+    return (this.stateUpdate ??= Y.encodeStateAsUpdate(this.doc))
+  }
+
+  /**
+   * Run `callback` once everything applied so far is stored (at once if it is): nothing leaves
+   * the server before it would survive a crash.
+   */
+  whenStored(callback: () => void): void {
+    if (this.pending.length === 0 && this.storageError === null) callback()
+    else this.waitingForCommit.push(callback)
   }
 
   text(): string {
@@ -246,17 +262,15 @@ export class Room {
 
   /** Answer with what the client lacks, but only once all of it is stored. */
   private answerSyncStep1(connection: Connection, stateVector: Uint8Array): void {
-    const answer = () => {
+    this.whenStored(() => {
       if (!connection.isOpen) return
       if (stateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH) {
-        this.fullStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))
+        this.fullStateMessage ??= encodeSyncStep2(this.encodedState())
         connection.send(this.fullStateMessage)
       } else {
         connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)))
       }
-    }
-    if (this.pending.length === 0 && this.storageError === null) answer()
-    else this.waitingForCommit.push(answer)
+    })
   }
 
   /**
@@ -286,6 +300,7 @@ export class Room {
 
   private onDocUpdate(update: Uint8Array, origin: unknown): void {
     this.fullStateMessage = null
+    this.stateUpdate = null
     this.pending.push({ update, origin: (origin as Connection | null) ?? null })
     this.context.metrics.updates.inc()
     this.context.commits.schedule(this)

@@ -5,7 +5,6 @@
  * subscriber's backlog and are written after it without duplicates, so there is no gap.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import * as Y from 'yjs'
 import { SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
 import type { ActivityLog } from '../activity/activity-log.js'
 import type { Grant } from '../auth/authorize.js'
@@ -72,13 +71,12 @@ export async function streamActivity(
   const lastId = await replay(context, subscriber, lastEventId, tail)
   if (response.destroyed) return
   if (wantsDoc) {
-    held = await registry.acquire(room)
-    if (response.destroyed) {
-      registry.release(held)
-      held = undefined
-      return
-    }
-    const update = Buffer.from(Y.encodeStateAsUpdate(held.doc)).toString('base64')
+    const acquired = await registry.acquire(room)
+    if (response.destroyed) return registry.release(acquired)
+    held = acquired
+    await new Promise<void>((resolve) => acquired.whenStored(resolve))
+    if (response.destroyed) return
+    const update = Buffer.from(acquired.encodedState()).toString('base64')
     hub.write(subscriber, encodeSseEvent({ type: 'snapshot', room, at: new Date().toISOString(), update }))
   }
   hub.goLive(subscriber, lastId)
