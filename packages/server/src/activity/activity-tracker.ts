@@ -76,9 +76,7 @@ export class ActivityTracker implements RoomObserver {
   left(room: Room, connection: Connection): void {
     const author = this.authors.get(connection)
     if (!author) return
-    if (author.joinTimer) this.emitJoin(author)
-    clearTimeout(author.windowTimer)
-    if (author.inserted > 0 || author.deleted > 0) this.emit(author, { type: 'edit', inserted: author.inserted, deleted: author.deleted, length: room.text().length })
+    this.settle(author)
     this.authors.delete(connection)
     this.emit(author, { type: 'leave' })
   }
@@ -89,13 +87,7 @@ export class ActivityTracker implements RoomObserver {
 
   /** Emit every pending sum and wait until all events are stored and published (shutdown). */
   async flush(): Promise<void> {
-    for (const author of this.authors.values()) {
-      if (author.joinTimer) this.emitJoin(author)
-      clearTimeout(author.windowTimer)
-      author.windowTimer = undefined
-      if (author.inserted > 0 || author.deleted > 0) this.emitEdit(author)
-      clearTimeout(author.windowTimer)
-    }
+    for (const author of this.authors.values()) this.settle(author)
     await this.chain
   }
 
@@ -117,11 +109,25 @@ export class ActivityTracker implements RoomObserver {
     if (author.inserted > 0 || author.deleted > 0) this.emitEdit(author)
   }
 
-  /** Emit the pending sums now and open a window collecting the next second's. */
-  private emitEdit(author: Author): void {
-    this.emit(author, { type: 'edit', inserted: author.inserted, deleted: author.deleted, length: author.room.text().length })
+  /** Emit a pending join and sums now, opening no new window: the author leaves or the server stops. */
+  private settle(author: Author): void {
+    if (author.joinTimer) this.emitJoin(author)
+    clearTimeout(author.windowTimer)
+    author.windowTimer = undefined
+    if (author.inserted > 0 || author.deleted > 0) this.emit(author, this.takeEdit(author))
+  }
+
+  /** The pending sums as an edit event's fields, zeroing them. */
+  private takeEdit(author: Author): { type: 'edit'; inserted: number; deleted: number; length: number } {
+    const fields = { type: 'edit' as const, inserted: author.inserted, deleted: author.deleted, length: author.room.length }
     author.inserted = 0
     author.deleted = 0
+    return fields
+  }
+
+  /** Emit the pending sums now and open a window collecting the next second's. */
+  private emitEdit(author: Author): void {
+    this.emit(author, this.takeEdit(author))
     author.windowTimer = setTimeout(() => {
       author.windowTimer = undefined
       if (author.inserted > 0 || author.deleted > 0) this.emitEdit(author)

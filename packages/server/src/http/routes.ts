@@ -49,7 +49,7 @@ export function createRoutes(context: RoutesContext) {
   function loadedSummary(name: string): RoomSummary | undefined {
     const room = registry.get(name)
     if (!room) return undefined
-    return { name, connections: room.connectionCount, length: room.text().length, updatedAt: new Date(room.updatedAt).toISOString() }
+    return { name, connections: room.connectionCount, length: room.length, updatedAt: new Date(room.updatedAt).toISOString() }
   }
 
   async function roomInfo(response: ServerResponse, name: string): Promise<void> {

@@ -13,7 +13,6 @@ import type { Metrics } from '../metrics.js'
 import type { RoomAppend, Storage } from '../storage/storage.js'
 import type { PendingUpdate } from './fan-out.js'
 import type { CommitScheduler, Room } from './room.js'
-import { CONTENT } from './room.js'
 import type { Connection } from '../sync/connection.js'
 
 /** Delay before failed commits are tried again. */
@@ -118,7 +117,7 @@ export class CommitQueue implements CommitScheduler {
     const batch: RoomAppend[] = taken.map(({ room, updates }) => ({
       room: room.name,
       updates: updates.map(({ update }) => update),
-      length: room.doc.getText(CONTENT).length,
+      length: room.length,
     }))
     const stopTimer = this.metrics.storageAppendSeconds.startTimer()
     try {

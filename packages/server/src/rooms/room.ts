@@ -151,6 +151,11 @@ export class Room {
     else this.waitingForCommit.push(callback)
   }
 
+  /** Length of the shared text, without building the string. */
+  get length(): number {
+    return this.doc.getText(CONTENT).length
+  }
+
   text(): string {
     return this.doc.getText(CONTENT).toString()
   }
