@@ -9,6 +9,8 @@ export const CloseCode = {
   undecodable: 1007,
   /** The socket stayed above its message rate limit for too long. */
   rateLimited: 1008,
+  /** The socket broke another limit of the server's policy (more awareness client ids than allowed). */
+  policyViolation: 1008,
   /** A frame was larger than `--max-message`. */
   tooBig: 1009,
   /** The room's storage failed; the update was not accepted. */

@@ -19,3 +19,4 @@ export {
   type StreamEventType,
   type UpdateEvent,
 } from './activity.js'
+export { MAX_USER_NAME_LENGTH, capUserName, readAwarenessUser, readUserColor } from './user.js'

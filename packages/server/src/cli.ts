@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { createLogger, type Logger } from './log.js'
 import { DEFAULTS } from './options.js'
 import { createServer } from './server.js'
+import { MAX_USER_NAME_LENGTH } from '@cowrite/protocol'
 import { parseTtl, signToken } from './auth/tokens.js'
 import { createMemoryStorage } from './storage/memory.js'
 import { SchemaError, createSqliteStorage } from './storage/sqlite.js'
@@ -122,21 +123,38 @@ async function serve(args: string[]): Promise<void> {
     viewerDir: fileURLToPath(new URL('../../../apps/viewer/dist/', import.meta.url)),
   })
   let shuttingDown = false
-  const shutdown = (signal: string) => {
+  /** Store what is pending and exit: 0 only if nothing applied was left unstored. */
+  const shutdown = (reason: string, failed = false) => {
     // A second signal while flushing is ignored: storage is closed once, after the last commit.
     if (shuttingDown) return
     shuttingDown = true
-    logger.info({ signal }, 'shutting down')
+    logger.info({ reason }, 'shutting down')
     server.close().then(
-      () => logger.flush(() => process.exit(0)),
+      ({ unstoredRooms }) => {
+        if (unstoredRooms.length > 0) {
+          logger.error({ rooms: unstoredRooms }, `exiting with updates of ${unstoredRooms.length} room(s) left unstored`)
+          process.stderr.write(`cowrite: updates of ${unstoredRooms.length} room(s) were not stored: ${unstoredRooms.join(', ')}\n`)
+        }
+        logger.flush(() => process.exit(failed || unstoredRooms.length > 0 ? 1 : 0))
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
         logger.flush(() => process.exit(1))
       },
     )
   }
-  process.on('SIGTERM', shutdown)
-  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  // A fault that escaped every handler. A rejection is logged and serving goes on (no request
+  // depends on it any more); after an exception the process state is unknown, so it stores what
+  // it holds and exits non-zero for its supervisor to restart it.
+  process.on('unhandledRejection', (error: unknown) => {
+    logger.error({ err: error }, 'unhandled rejection (a bug: please report it)')
+  })
+  process.on('uncaughtException', (error: Error, origin: string) => {
+    logger.fatal({ err: error, origin }, 'uncaught exception (a bug: please report it); shutting down')
+    shutdown('uncaught exception', true)
+  })
   // Only now announce readiness: a supervisor may signal as soon as it reads this line, and a
   // signal arriving before the handlers exist kills the process at once, skipping the flush.
   process.stdout.write(`cowrite listening on ${server.url}\n`)
@@ -160,6 +178,7 @@ async function token(args: string[]): Promise<void> {
   if (!secret) throw new UsageError('cowrite token needs --auth-secret or COWRITE_AUTH_SECRET')
   if (!values.room) throw new UsageError('cowrite token needs --room (a room, a prefix ending in *, or *)')
   if (!values.name) throw new UsageError('cowrite token needs --name')
+  if ([...values.name].length > MAX_USER_NAME_LENGTH) throw new UsageError(`--name must be at most ${MAX_USER_NAME_LENGTH} characters`)
   if (values.role !== 'edit' && values.role !== 'view') throw new UsageError(`--role must be edit or view, got ${JSON.stringify(values.role)}`)
   let ttlSeconds: number
   try {

@@ -10,9 +10,11 @@ export type ErrorKind =
   | 'send-buffer-overflow'
   | 'rate-limited'
   | 'bad-room'
+  | 'bad-request'
   | 'unauthorized'
   | 'forbidden'
   | 'view-only'
+  | 'awareness-limit'
   | 'storage'
   | 'socket'
 

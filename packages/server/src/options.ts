@@ -3,6 +3,7 @@
  * environment variables onto these; nothing here reads `process.env`.
  */
 import type { ActivityTrackerOptions } from './activity/activity-tracker.js'
+import type { AwarenessLimits } from './rooms/awareness-relay.js'
 import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
 
@@ -19,6 +20,8 @@ export interface ServerOptions {
   sendBufferLimit?: number
   /** Incoming messages per second per socket (burst 10×); 0 disables. Default 1000. */
   rateLimit?: number
+  /** How long a socket may stay above its rate limit before it is closed with 1008. Default 10 s. */
+  rateLimitGraceMs?: number
   /** Idle room grace period before unloading. Default 30 s. */
   unloadAfterMs?: number
   /** Interval between liveness pings; a socket missing one pong is dropped. Default 30 s. */
@@ -31,8 +34,19 @@ export interface ServerOptions {
   corsOrigin?: string
   /** Interval of the SSE `: ping` comment. Default 15 s. */
   heartbeatMs?: number
-  /** Unsent bytes per SSE subscriber before it is dropped (it resumes by Last-Event-ID). Default 4 MiB. */
+  /**
+   * Bytes waiting per SSE subscriber (live events held during its replay plus unsent bytes) before
+   * it is dropped (it resumes by Last-Event-ID). Default 4 MiB.
+   */
   sseBufferLimit?: number
+  /** How long an SSE subscriber may take to read what waits for it (the replay waits) before it is dropped. Default 30 s. */
+  sseDrainTimeoutMs?: number
+  /**
+   * Bounds of each room's awareness: client ids per socket (default 8), largest state (32 KiB of
+   * JSON), how long removed ids are remembered (5 min), shortest interval between relayed
+   * awareness messages (50 ms).
+   */
+  awareness?: Partial<AwarenessLimits>
   /** Activity timing: how long a join waits for the user's name, the edit coalescing window. */
   activity?: ActivityTrackerOptions
   /** Structured logger; default pino at `logLevel` on stderr. */
@@ -53,10 +67,12 @@ export const DEFAULTS = {
   maxMessage: 16 * 1024 * 1024,
   sendBufferLimit: 64 * 1024 * 1024,
   rateLimit: 1000,
+  rateLimitGraceMs: 10_000,
   unloadAfterMs: 30_000,
   pingIntervalMs: 30_000,
   corsOrigin: '*',
   heartbeatMs: 15_000,
   sseBufferLimit: 4 * 1024 * 1024,
+  sseDrainTimeoutMs: 30_000,
   logLevel: 'info',
 } as const

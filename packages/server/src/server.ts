@@ -4,15 +4,17 @@
  * number of servers can run in one process.
  */
 import { createServer as createHttpServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { createAuthorizer } from './auth/authorize.js'
+import { describeClientError, refuseUpgrade } from './http/json.js'
 import { createRoutes } from './http/routes.js'
 import { createStaticFiles } from './http/static.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics } from './metrics.js'
 import { DEFAULTS, type ServerOptions } from './options.js'
 import { ActivityTracker } from './activity/activity-tracker.js'
+import { AWARENESS_DEFAULTS } from './rooms/awareness-relay.js'
 import { RoomRegistry } from './rooms/room-registry.js'
 import { ActivityHub } from './stream/activity-hub.js'
 import { createMemoryStorage } from './storage/memory.js'
@@ -25,8 +27,17 @@ export interface CowriteServer {
   readonly host: string
   readonly port: number
   readonly log: Logger
-  /** Stop accepting, store what is pending, close sockets with 1001, close storage. */
-  close(): Promise<void>
+  /**
+   * Stop accepting, store what is pending, close sockets with 1001, close storage. Resolves
+   * (never rejects for storage) with what could not be stored.
+   */
+  close(): Promise<CloseReport>
+}
+
+/** The outcome of `close()`. */
+export interface CloseReport {
+  /** Rooms whose applied updates could not be stored before the server stopped. */
+  unstoredRooms: string[]
 }
 
 /** Start a server; resolves once it listens. */
@@ -41,7 +52,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     log,
   )
   const tracker = new ActivityTracker(storage.activity, hub, log, options.activity)
-  const registry = new RoomRegistry({ storage, log, metrics, observer: tracker, unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs })
+  const registry = new RoomRegistry({
+    storage,
+    log,
+    metrics,
+    observer: tracker,
+    unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs,
+    awareness: { ...AWARENESS_DEFAULTS, ...options.awareness },
+  })
   const connections = new Set<Connection>()
 
   const auth = createAuthorizer(options.authSecret)
@@ -69,9 +87,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     limits: {
       sendBufferLimit: options.sendBufferLimit ?? DEFAULTS.sendBufferLimit,
       rateLimit: options.rateLimit ?? DEFAULTS.rateLimit,
+      rateLimitGraceMs: options.rateLimitGraceMs ?? DEFAULTS.rateLimitGraceMs,
     },
   })
   http.on('upgrade', (request, socket, head) => void handleUpgrade(request, socket, head))
+  // Node answers a request its parser refuses (oversized headers, bad syntax) with an empty
+  // body; answer with JSON like every other error, and log it.
+  http.on('clientError', (error: Error & { code?: string }, socket) => {
+    if (error.code === 'ECONNRESET') return socket.destroy()
+    const { status, error: reason } = describeClientError(error)
+    metrics.error('bad-request')
+    log.warn({ status, code: error.code, remote: (socket as Socket).remoteAddress }, `request refused: ${reason}`)
+    refuseUpgrade(socket, status, reason)
+  })
 
   const pinger = setInterval(() => {
     for (const connection of connections) connection.ping()
@@ -91,18 +119,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
-  let closing: Promise<void> | undefined
-  async function close(): Promise<void> {
+  let closing: Promise<CloseReport> | undefined
+  async function close(): Promise<CloseReport> {
     clearInterval(pinger)
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
-    await registry.close()
+    const unstoredRooms = await registry.close()
     await tracker.flush()
     hub.close()
     wss.close()
     http.closeAllConnections()
     await stopped
     await storage.close()
-    log.info('server closed')
+    log.info({ unstoredRooms: unstoredRooms.length }, 'server closed')
+    return { unstoredRooms }
   }
 
   return {

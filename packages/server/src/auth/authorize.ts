@@ -1,9 +1,8 @@
 /**
  * The one access decision, used by the WebSocket upgrade, the REST routes and both SSE routes.
  * Without a secret everything is open with the `edit` role; with one, a token is required
- * (`?token=` or `Authorization: Bearer`) and decides the role, the user and the rooms covered.
+ * (the caller reads it from `?token=` or `Authorization: Bearer`) and decides the role, the user and the rooms covered.
  */
-import type { IncomingMessage } from 'node:http'
 import { TokenError, roomClaimCovers, verifyToken, type Role } from './tokens.js'
 
 /** What a request may do. */
@@ -21,25 +20,20 @@ export type Decision = { ok: true; grant: Grant } | { ok: false; status: 401 | 4
 
 export interface Authorizer {
   readonly enabled: boolean
-  /** Decide for `room`, or for the room-independent routes (lists, all-rooms stream) when undefined. */
-  authorize(request: IncomingMessage, room: string | undefined): Promise<Decision>
+  /**
+   * Decide for the `token` a request carries (see http/request-target.ts), for `room`, or for the
+   * room-independent routes (lists, all-rooms stream) when undefined.
+   */
+  authorize(token: string | undefined, room: string | undefined): Promise<Decision>
 }
 
 const OPEN: Grant = { role: 'edit', user: null, covers: () => true, expiresAt: null }
-
-/** The token a request carries, from `Authorization: Bearer` or the `token` query parameter. */
-function requestToken(request: IncomingMessage): string | undefined {
-  const header = request.headers.authorization
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
-  return new URL(request.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined
-}
 
 export function createAuthorizer(secret: string | undefined): Authorizer {
   if (!secret) return { enabled: false, authorize: async () => ({ ok: true, grant: OPEN }) }
   return {
     enabled: true,
-    async authorize(request, room) {
-      const token = requestToken(request)
+    async authorize(token, room) {
       if (!token) return { ok: false, status: 401, error: 'token required' }
       let claims
       try {
@@ -58,9 +52,4 @@ export function createAuthorizer(secret: string | undefined): Authorizer {
       return { ok: true, grant }
     },
   }
-}
-
-/** `url` with any `token` parameter replaced, for logs. */
-export function redactUrl(url: string | undefined): string {
-  return (url ?? '').replace(/([?&]token=)[^&]*/g, '$1[redacted]')
 }

@@ -4,6 +4,7 @@
  * `view`) and `exp`. Any backend holding the secret can mint them; `cowrite token` is one.
  */
 import { SignJWT, errors, jwtVerify } from 'jose'
+import { capUserName } from '@cowrite/protocol'
 
 export type Role = 'edit' | 'view'
 
@@ -49,10 +50,11 @@ export async function verifyToken(secret: string, token: string): Promise<TokenC
   }
   const { sub, name, room, role, exp } = payload as Partial<Record<string, unknown>>
   if (typeof sub !== 'string') throw new TokenError('token claim sub missing')
-  if (typeof name !== 'string') throw new TokenError('token claim name missing')
+  if (typeof name !== 'string' || capUserName(name) === '') throw new TokenError('token claim name missing')
   if (typeof room !== 'string' || room === '') throw new TokenError('token claim room missing')
   if (role !== 'edit' && role !== 'view') throw new TokenError('token claim role must be edit or view')
-  return { sub, name, room, role, exp: exp as number }
+  // The name is shown to everyone in the room: capped like an awareness name.
+  return { sub, name: capUserName(name), room, role, exp: exp as number }
 }
 
 /** Whether a token's `room` claim covers `room`: equal, `*`, or a `prefix*` it starts with. */

@@ -15,8 +15,15 @@ export function sendError(response: ServerResponse, status: number, error: strin
   sendJson(response, status, { error })
 }
 
-/** Refuse a WebSocket upgrade with a plain HTTP answer and a JSON reason, then drop the socket. */
+/**
+ * Answer on a raw socket (a refused WebSocket upgrade, a request Node's parser refused) with a
+ * plain HTTP answer and a JSON reason, then drop the socket.
+ */
 export function refuseUpgrade(socket: Duplex, status: number, error: string): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
   const json = JSON.stringify({ error })
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
@@ -25,4 +32,16 @@ export function refuseUpgrade(socket: Duplex, status: number, error: string): vo
       'Connection: close\r\n\r\n' +
       json,
   )
+}
+
+/** The status and reason for a request Node's HTTP parser refused (its `clientError`). */
+export function describeClientError(error: Error & { code?: string }): { status: number; error: string } {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, error: 'request headers too large' }
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, error: 'request timed out' }
+    default:
+      return { status: 400, error: `malformed request${error.code ? ` (${error.code})` : ''}` }
+  }
 }

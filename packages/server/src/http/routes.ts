@@ -7,10 +7,12 @@ import { isValidRoomName } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
+import { textOf } from '../rooms/stored-text.js'
 import type { Storage } from '../storage/storage.js'
-import { redactUrl, type Authorizer } from '../auth/authorize.js'
+import type { Authorizer } from '../auth/authorize.js'
 import { streamActivity, type ActivityStreamContext } from '../stream/sse.js'
 import { sendError, sendJson } from './json.js'
+import { describeBadTarget, parseRequestTarget, redactTarget, requestToken } from './request-target.js'
 import type { StaticFiles } from './static.js'
 
 export interface RoutesContext {
@@ -63,17 +65,30 @@ export function createRoutes(context: RoutesContext) {
     sendJson(response, 200, { name, connections: 0, users: [], length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString() })
   }
 
+  /** The stored text: a room with updates not yet stored (storage failing) answers from the store. */
   async function roomText(response: ServerResponse, name: string): Promise<void> {
     if (!registry.get(name) && !(await storage.get(name))) return sendError(response, 404, `room ${name} not found`)
     const room = await registry.acquire(name)
-    const text = room.text()
-    registry.release(room)
+    let text: string
+    try {
+      text = room.isStored ? room.text() : textOf(await storage.load(name))
+    } catch (error) {
+      context.log.error({ room: name, err: error }, 'stored text could not be read')
+      return sendError(response, 503, `room ${name} could not be read from storage`)
+    } finally {
+      registry.release(room)
+    }
     response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
     response.end(text)
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost')
+    const url = parseRequestTarget(request.url)
+    if (!url) {
+      metrics.error('bad-request')
+      context.log.warn({ url: redactTarget(request.url), remote: request.socket.remoteAddress }, 'request refused: malformed request target')
+      return sendError(response, 400, describeBadTarget(request.url))
+    }
     const path = url.pathname
     if (path === '/healthz') {
       const failing = registry.failing()
@@ -92,7 +107,7 @@ export function createRoutes(context: RoutesContext) {
       return
     }
     if (path === '/api/rooms' || path === '/api/activity') {
-      const decision = await context.auth.authorize(request, undefined)
+      const decision = await context.auth.authorize(requestToken(request, url), undefined)
       if (!decision.ok) return sendError(response, decision.status, decision.error)
       if (path === '/api/rooms') return sendJson(response, 200, await listRooms(decision.grant.covers))
       return streamActivity(context.stream, request, response, undefined, url, decision.grant)
@@ -101,7 +116,7 @@ export function createRoutes(context: RoutesContext) {
     if (match) {
       const name = match[1]!
       if (!isValidRoomName(name)) return sendError(response, 400, `invalid room name ${JSON.stringify(name)}`)
-      const decision = await context.auth.authorize(request, name)
+      const decision = await context.auth.authorize(requestToken(request, url), name)
       if (!decision.ok) return sendError(response, decision.status, decision.error)
       if (match[2] === '/activity') return streamActivity(context.stream, request, response, name, url, decision.grant)
       return match[2] ? roomText(response, name) : roomInfo(response, name)
@@ -128,7 +143,7 @@ export function createRoutes(context: RoutesContext) {
       return sendError(response, 405, `method ${request.method} not allowed`)
     }
     route(request, response).catch((error: unknown) => {
-      context.log.error({ err: error, url: redactUrl(request.url) }, 'request failed')
+      context.log.error({ err: error, url: redactTarget(request.url) }, 'request failed')
       if (!response.headersSent) sendError(response, 500, 'internal error')
       else response.destroy()
     })

@@ -52,15 +52,17 @@ export class CommitQueue implements CommitScheduler {
 
   /**
    * Commit everything pending, giving failing rooms one more try; resolves when nothing is in
-   * flight. Updates still unstored afterwards are logged with their room (they die with the process).
+   * flight, with the names of the rooms whose updates are still unstored (each logged: they die
+   * with the process).
    */
-  async drain(): Promise<void> {
+  async drain(): Promise<string[]> {
     clearTimeout(this.retryTimer)
     for (const room of this.failing) this.dirty.add(room)
     while (this.running || this.dirty.size > 0) await this.run()
     for (const room of this.failing) {
       this.log.error({ room: room.name, err: room.storageError }, 'updates left unstored at shutdown')
     }
+    return [...this.failing].map((room) => room.name)
   }
 
   /** Stop retrying failed commits (shutdown). */

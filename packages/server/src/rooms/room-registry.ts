@@ -7,6 +7,7 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
 import { CommitQueue } from './commit-queue.js'
+import type { AwarenessLimits } from './awareness-relay.js'
 import { Room, type RoomObserver } from './room.js'
 
 export interface RoomRegistryOptions {
@@ -16,6 +17,8 @@ export interface RoomRegistryOptions {
   observer: RoomObserver
   /** Grace period before an idle room is unloaded. */
   unloadAfterMs: number
+  /** Bounds of each room's awareness. */
+  awareness: AwarenessLimits
   /** Delay before failed commits are retried. Default 1 s. */
   retryAfterMs?: number
 }
@@ -78,16 +81,20 @@ export class RoomRegistry {
     return failing
   }
 
-  /** Store what is pending and close every room's sockets with 1001. */
-  async close(): Promise<void> {
+  /**
+   * Store what is pending and close every room's sockets with 1001. Resolves with the rooms
+   * whose updates could not be stored.
+   */
+  async close(): Promise<string[]> {
     this.closed = true
     await Promise.allSettled(this.loading.values())
-    await this.commits.drain()
+    const unstored = await this.commits.drain()
     this.commits.stop()
     for (const timer of this.unloadTimers.values()) clearTimeout(timer)
     this.unloadTimers.clear()
     for (const room of this.rooms.values()) room.destroy()
     this.rooms.clear()
+    return unstored
   }
 
   private load(name: string): Promise<Room> {
@@ -101,6 +108,7 @@ export class RoomRegistry {
             metrics: this.options.metrics,
             commits: this.commits,
             observer: this.options.observer,
+            awareness: this.options.awareness,
             onIdle: (idle) => this.scheduleUnload(idle),
           })
           this.rooms.set(name, room)

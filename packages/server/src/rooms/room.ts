@@ -4,21 +4,13 @@
  * framed and bounded is the connection's (sync/connection.ts).
  */
 import * as Y from 'yjs'
-import * as awarenessProtocol from 'y-protocols/awareness'
 import { CloseCode, type ActivityUser } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Connection } from '../sync/connection.js'
-import {
-  encodeAwarenessEntries,
-  encodeAwarenessMessage,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  encodeSyncUpdate,
-  type AwarenessEntry,
-  type IncomingMessage,
-} from '../sync/messages.js'
+import { encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type IncomingMessage } from '../sync/messages.js'
 import { shareFrame } from '../sync/shared-frame.js'
+import { AwarenessRelay, type AwarenessLimits } from './awareness-relay.js'
 import { mergeByOrigin, type PendingUpdate } from './fan-out.js'
 import { countTextChanges, type TextChanges } from './text-changes.js'
 
@@ -50,6 +42,7 @@ export interface RoomContext {
   metrics: Metrics
   commits: CommitScheduler
   observer: RoomObserver
+  awareness: AwarenessLimits
   /** Called whenever the room's last connection leaves or a commit completes with none attached. */
   onIdle(room: Room): void
 }
@@ -63,9 +56,8 @@ const EMPTY_STATE_VECTOR_LENGTH = 1
 export class Room {
   // The room name as guid: a random one is never needed and costs a uuid per load.
   readonly doc: Y.Doc
-  readonly awareness: awarenessProtocol.Awareness
-  /** Each socket with the awareness client ids it introduced. */
-  private readonly connections = new Map<Connection, Set<number>>()
+  private readonly presence: AwarenessRelay<Connection>
+  private readonly connections = new Set<Connection>()
   /** Updates applied but not yet stored, in order. */
   private pending: PendingUpdate<Connection | null>[] = []
   /** Callbacks waiting until everything applied so far is stored. */
@@ -86,15 +78,12 @@ export class Room {
     private readonly context: RoomContext,
   ) {
     this.doc = new Y.Doc({ guid: name })
-    this.awareness = new awarenessProtocol.Awareness(this.doc)
-    this.awareness.setLocalState(null)
     try {
       this.doc.transact(() => {
         for (const update of stored) Y.applyUpdate(this.doc, update)
       })
     } catch (error) {
-      // A stored update that does not apply: free the awareness timer, let the load fail.
-      this.awareness.destroy()
+      // A stored update that does not apply: let the load fail.
       this.doc.destroy()
       throw new Error(`room ${name}: stored state does not apply: ${(error as Error).message}`, { cause: error })
     }
@@ -103,7 +92,11 @@ export class Room {
     this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
       if (transaction.changed.has(text as Y.AbstractType<any>)) this.onTextChange(countTextChanges(transaction, text), transaction.origin)
     })
-    this.awareness.on('update', (changes: AwarenessChanges, origin: unknown) => this.onAwarenessUpdate(changes, origin))
+    this.presence = new AwarenessRelay<Connection>(this.doc, context.awareness, {
+      broadcast: (message) => this.broadcast(message, null),
+      send: (connection, message) => connection.send(message),
+      presenceChanged: (connection) => context.observer.presenceChanged(this, connection),
+    })
   }
 
   get connectionCount(): number {
@@ -113,6 +106,11 @@ export class Room {
   /** Whether unloading now would lose nothing and strand no one. */
   get isIdle(): boolean {
     return this.connections.size === 0 && this.holds === 0 && this.pending.length === 0 && this.storageError === null
+  }
+
+  /** Whether everything applied to the doc is stored (nothing pending, no failed commit). */
+  get isStored(): boolean {
+    return this.pending.length === 0 && this.storageError === null
   }
 
   /** Keep the room loaded until the matching `unhold`. */
@@ -126,11 +124,7 @@ export class Room {
 
   /** The user a connection announced in its awareness state, if any. */
   userOf(connection: Connection): ActivityUser {
-    let announced: ActivityUser = null
-    for (const id of this.connections.get(connection) ?? []) {
-      announced = toUser(this.awareness.getStates().get(id))
-      if (announced) break
-    }
+    const announced = this.presence.userOf(connection)
     // A token's identity wins over what the client announces; the colour is the client's choice.
     const token = connection.grant.user
     if (token) return { name: token.name, color: announced?.color ?? null }
@@ -147,7 +141,7 @@ export class Room {
    * the server before it would survive a crash.
    */
   whenStored(callback: () => void): void {
-    if (this.pending.length === 0 && this.storageError === null) callback()
+    if (this.isStored) callback()
     else this.waitingForCommit.push(callback)
   }
 
@@ -162,12 +156,12 @@ export class Room {
 
   /** The users present, from their awareness `user` fields. */
   users(): Array<NonNullable<ActivityUser>> {
-    const users: Array<NonNullable<ActivityUser>> = []
-    for (const state of this.awareness.getStates().values()) {
-      const user = toUser(state)
-      if (user) users.push(user)
-    }
-    return users
+    return this.presence.users()
+  }
+
+  /** Removed awareness ids whose clock is still remembered (pruned after a few minutes). */
+  get tombstoneCount(): number {
+    return this.presence.tombstoneCount
   }
 
   /**
@@ -176,13 +170,13 @@ export class Room {
    * outlives its owner.
    */
   attach(connection: Connection): void {
-    this.connections.set(connection, new Set())
+    this.connections.add(connection)
+    this.presence.attach(connection)
     connection.onMessage((message) => this.receive(connection, message))
     connection.onClose(() => this.detach(connection))
     connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
-    if (this.awareness.getStates().size > 0) {
-      connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
-    }
+    const states = this.presence.currentStates()
+    if (states) connection.send(states)
     this.context.observer.joined(this, connection)
   }
 
@@ -222,8 +216,8 @@ export class Room {
 
   /** Close every socket (shutdown) and free the doc; the room must not be used afterwards. */
   destroy(code: number = CloseCode.shutdown, reason = 'server shutting down'): void {
-    for (const connection of [...this.connections.keys()]) connection.close(code, reason)
-    this.awareness.destroy()
+    for (const connection of [...this.connections]) connection.close(code, reason)
+    this.presence.destroy()
     this.doc.destroy()
   }
 
@@ -242,12 +236,19 @@ export class Room {
         if (connection.grant.role === 'view') return this.refuseViewUpdate(connection, message.update)
         Y.applyUpdate(this.doc, message.update, connection)
         return
-      case 'awareness':
-        this.receiveAwareness(connection, message.update, message.entries)
+      case 'awareness': {
+        const refusal = this.presence.receive(connection, message.update, message.entries)
+        if (refusal) {
+          this.context.metrics.error('awareness-limit')
+          connection.close(refusal.code, refusal.reason, refusal.details)
+        }
         return
-      case 'query-awareness':
-        connection.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
+      }
+      case 'query-awareness': {
+        const states = this.presence.currentStates()
+        if (states) connection.send(states)
         return
+      }
     }
   }
 
@@ -278,28 +279,11 @@ export class Room {
     })
   }
 
-  /**
-   * Apply an awareness update. A client that reconnects re-announces its old id with its old
-   * clock, which the removal on disconnect has outdated; answer it with that removal (the
-   * tombstone) so it bumps its clock and everyone sees it again at once.
-   */
-  private receiveAwareness(connection: Connection, update: Uint8Array, entries: readonly AwarenessEntry[]): void {
-    const tombstones: AwarenessEntry[] = []
-    for (const { clientID, clock, state } of entries) {
-      if (state === null || this.awareness.states.has(clientID)) continue
-      const known = this.awareness.meta.get(clientID)
-      if (known && known.clock >= clock) tombstones.push({ clientID, clock: known.clock, state: null })
-    }
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, connection)
-    if (tombstones.length > 0) connection.send(encodeAwarenessMessage(encodeAwarenessEntries(tombstones)))
-  }
-
   private detach(connection: Connection): void {
-    const ids = this.connections.get(connection)
-    if (!ids) return
+    if (!this.connections.has(connection)) return
     this.context.observer.left(this, connection)
     this.connections.delete(connection)
-    if (ids.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], null)
+    this.presence.detach(connection)
     if (this.isIdle) this.context.onIdle(this)
   }
 
@@ -316,25 +300,12 @@ export class Room {
     if (inserted > 0 || deleted > 0) this.context.observer.edited(this, connection, inserted, deleted)
   }
 
-  /** Relay awareness changes to every socket, the sender included (see the contract's liveness). */
-  private onAwarenessUpdate({ added, updated, removed }: AwarenessChanges, origin: unknown): void {
-    const ids = origin ? this.connections.get(origin as Connection) : undefined
-    if (ids) {
-      for (const id of added) ids.add(id)
-      for (const id of updated) ids.add(id)
-      for (const id of removed) ids.delete(id)
-      this.context.observer.presenceChanged(this, origin as Connection)
-    }
-    const changed = [...added, ...updated, ...removed]
-    this.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)), null)
-  }
-
   /** Send one encoded message to every socket but `except`, framed once for all of them. */
   private broadcast(message: Uint8Array, except: Connection | null): void {
     const recipients = this.connections.size - (except && this.connections.has(except) ? 1 : 0)
     if (recipients === 0) return
     const outgoing = recipients === 1 ? message : shareFrame(message)
-    for (const connection of this.connections.keys()) {
+    for (const connection of this.connections) {
       if (connection !== except) connection.send(outgoing)
     }
   }
@@ -346,17 +317,4 @@ function wouldChange(doc: Y.Doc, update: Uint8Array): boolean {
   if (ds.clients.size > 0) return true
   const state = Y.decodeStateVector(Y.encodeStateVector(doc))
   return structs.some((struct) => struct.id.clock + struct.length > (state.get(struct.id.client) ?? 0))
-}
-
-/** The `{ user: { name, color } }` of an awareness state (y-codemirror.next's convention), if present. */
-function toUser(state: unknown): ActivityUser {
-  const user = (state as { user?: { name?: unknown; color?: unknown } } | undefined)?.user
-  if (!user || typeof user.name !== 'string') return null
-  return { name: user.name, color: typeof user.color === 'string' ? user.color : null }
-}
-
-interface AwarenessChanges {
-  added: number[]
-  updated: number[]
-  removed: number[]
 }

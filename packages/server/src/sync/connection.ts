@@ -16,10 +16,9 @@ export interface ConnectionLimits {
   sendBufferLimit: number
   /** Messages per second, with a burst of ten seconds' worth; 0 turns the limit off. */
   rateLimit: number
+  /** How long a socket may stay above its rate limit before it is closed with 1008. */
+  rateLimitGraceMs: number
 }
-
-/** How long a socket may stay above its rate limit before it is closed. */
-const RATE_LIMIT_GRACE_MS = 10_000
 /** Longest single pause of a socket above its rate limit, so the grace period is checked. */
 const MAX_PAUSE_MS = 1_000
 /** A slow consumer cannot read our close frame either: drop its TCP connection after this. */
@@ -181,7 +180,7 @@ export class Connection {
 
   /**
    * Token bucket: above the rate the socket stops being read until its debt is repaid (TCP
-   * backpressure, nothing dropped); one held above it for RATE_LIMIT_GRACE_MS is closed.
+   * backpressure, nothing dropped); one held above it for the grace period is closed.
    */
   private takeToken(): boolean {
     const { rateLimit } = this.limits
@@ -208,7 +207,7 @@ export class Connection {
    * message; the short pauses keep the grace check running instead of sleeping through it.
    */
   private throttle(): boolean {
-    if (performance.now() - this.limitedSince > RATE_LIMIT_GRACE_MS) {
+    if (performance.now() - this.limitedSince > this.limits.rateLimitGraceMs) {
       this.metrics.error('rate-limited')
       this.close(CloseCode.rateLimited, 'rate limit exceeded', { rateLimit: this.limits.rateLimit })
       return false

@@ -29,6 +29,8 @@ export interface AwarenessEntry {
   clientID: number
   clock: number
   state: unknown
+  /** Length of the state's JSON as it arrived (0 for entries built by the server). */
+  size?: number
 }
 
 export type IncomingMessage =
@@ -95,8 +97,8 @@ export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
   for (let i = 0; i < count; i++) {
     const clientID = decoding.readVarUint(decoder)
     const clock = decoding.readVarUint(decoder)
-    const state: unknown = JSON.parse(decoding.readVarString(decoder))
-    entries.push({ clientID, clock, state })
+    const json = decoding.readVarString(decoder)
+    entries.push({ clientID, clock, state: JSON.parse(json) as unknown, size: json.length })
   }
   if (decoding.hasContent(decoder)) throw new ProtocolError('trailing bytes in awareness update')
   return entries

@@ -9,6 +9,7 @@ import type { WebSocketServer } from 'ws'
 import { isValidRoomName } from '@cowrite/protocol'
 import type { Authorizer } from '../auth/authorize.js'
 import { refuseUpgrade } from '../http/json.js'
+import { describeBadTarget, parseRequestTarget, redactTarget, requestToken } from '../http/request-target.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
@@ -27,17 +28,34 @@ export interface UpgradeContext {
   allowedOrigins: readonly string[] | undefined
 }
 
-/** The room a WebSocket URL names: its whole path without the leading slash. */
-function roomFromUrl(url: string | undefined): string {
-  return new URL(url ?? '/', 'http://localhost').pathname.slice(1)
-}
 
 export function createUpgradeHandler(context: UpgradeContext) {
   const { wss, registry, limits, log, metrics, connections, auth, allowedOrigins } = context
 
+  /**
+   * Handle one upgrade request. Never rejects: a fault of ours is logged with the request and
+   * answered 500, so no request can take the process down.
+   */
   return async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (error) => log.debug({ err: error }, 'upgrade socket error'))
-    const name = roomFromUrl(request.url)
+    try {
+      await upgrade(request, socket, head)
+    } catch (error) {
+      log.error({ err: error, url: redactTarget(request.url), remote: request.socket.remoteAddress }, 'upgrade failed')
+      if (!socket.destroyed) refuseUpgrade(socket, 500, 'internal error')
+    }
+  }
+
+  async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const target = parseRequestTarget(request.url)
+    if (!target) {
+      metrics.error('bad-request')
+      log.warn({ url: redactTarget(request.url), remote: request.socket.remoteAddress }, 'upgrade refused: malformed request target')
+      refuseUpgrade(socket, 400, describeBadTarget(request.url))
+      return
+    }
+    // The room is the whole path without its leading slash.
+    const name = target.pathname.slice(1)
     if (!isValidRoomName(name)) {
       metrics.error('bad-room')
       log.warn({ room: name, remote: request.socket.remoteAddress }, 'upgrade refused: invalid room name')
@@ -52,7 +70,7 @@ export function createUpgradeHandler(context: UpgradeContext) {
       refuseUpgrade(socket, 403, `origin ${origin} not allowed`)
       return
     }
-    const decision = await auth.authorize(request, name)
+    const decision = await auth.authorize(requestToken(request, target), name)
     if (!decision.ok) {
       metrics.error(decision.status === 401 ? 'unauthorized' : 'forbidden')
       log.warn({ room: name, status: decision.status, reason: decision.error }, 'upgrade refused')

@@ -163,3 +163,47 @@ export function readServerFrames(socket: Socket, already: Buffer = Buffer.alloc(
     },
   }
 }
+
+export interface RawAnswer {
+  /** 0 when the server closed the connection without an answer. */
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * Write `request` (any bytes: a hostile request line, oversized headers) on a fresh TCP
+ * connection and read the answer until the server closes it. A streaming answer (SSE) resolves
+ * as soon as its headers are in.
+ */
+export async function rawRequest(scope: Scope, url: string, request: string | Buffer, timeoutMs = 5_000): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url)
+  const socket = connect({ host: hostname, port: Number(port) })
+  socket.on('error', () => {})
+  scope.defer(() => socket.destroy())
+  await nextEvent(socket, 'connect', timeoutMs)
+  socket.write(request)
+  let received = Buffer.alloc(0)
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no complete answer within ${timeoutMs} ms to ${JSON.stringify(String(request).slice(0, 120))}`)), timeoutMs)
+    const finish = () => {
+      clearTimeout(timer)
+      socket.destroy()
+      const end = received.indexOf('\r\n\r\n')
+      if (end < 0) return resolve({ status: 0, headers: {}, body: received.toString() })
+      const [statusLine, ...lines] = received.subarray(0, end).toString().split('\r\n')
+      const headers: Record<string, string> = {}
+      for (const line of lines) {
+        const colon = line.indexOf(':')
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0), headers, body: received.subarray(end + 4).toString() })
+    }
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      const end = received.indexOf('\r\n\r\n')
+      if (end >= 0 && /content-type: text\/event-stream/i.test(received.subarray(0, end).toString())) finish()
+    })
+    socket.on('close', finish)
+  })
+}
