@@ -128,7 +128,7 @@ export class AwarenessRelay<Peer> {
   /** Removed ids whose clock is still remembered. */
   get tombstoneCount(): number {
     let count = 0
-    for (const id of this.awareness.meta.keys()) if (!this.awareness.states.has(id)) count++
+    for (const id of this.awareness.meta.keys()) if (this.isTombstone(id)) count++
     return count
   }
 
@@ -223,7 +223,12 @@ export class AwarenessRelay<Peer> {
   private pruneTombstones(): void {
     const cutoff = Date.now() - this.limits.tombstoneTtlMs
     for (const [id, { lastUpdated }] of this.awareness.meta) {
-      if (!this.awareness.states.has(id) && lastUpdated < cutoff) this.awareness.meta.delete(id)
+      if (this.isTombstone(id) && lastUpdated < cutoff) this.awareness.meta.delete(id)
     }
+  }
+
+  /** A remote id that was removed (the server's own, stateless id is none). */
+  private isTombstone(id: number): boolean {
+    return id !== this.awareness.clientID && !this.awareness.states.has(id)
   }
 }
