@@ -20,3 +20,6 @@ export {
   type UpdateEvent,
 } from './activity.js'
 export { MAX_USER_NAME_LENGTH, capUserName, readAwarenessUser, readUserColor } from './user.js'
+export { CONTENT, META } from './document.js'
+export { DEFAULT_ACTIVITY_RETENTION, DEFAULT_ACTIVITY_TAIL } from './defaults.js'
+export type { ErrorBody, HealthBody, Role, RoomInfo, RoomSummary } from './rest.js'

@@ -8,14 +8,14 @@ import { parseArgs } from 'node:util'
 import { createLogger, type Logger } from './log.js'
 import { DEFAULTS } from './options.js'
 import { createServer } from './server.js'
-import { MAX_USER_NAME_LENGTH } from '@cowrite/protocol'
+import { DEFAULT_ACTIVITY_RETENTION, MAX_USER_NAME_LENGTH } from '@cowrite/protocol'
 import { parseTtl, signToken } from './auth/tokens.js'
 import { createMemoryStorage } from './storage/memory.js'
 import { SchemaError, createSqliteStorage } from './storage/sqlite.js'
 import type { Storage } from './storage/storage.js'
 
 const USAGE = `Usage: cowrite serve [flags]
-       cowrite token --room ROOM --name NAME [--role edit|view] [--ttl 1h] [--sub ID]
+       cowrite token --room ROOM --name NAME [--role admin|edit|view] [--ttl 1h] [--sub ID]
 
 Flags (environment variable in brackets):
   --host HOST              interface to listen on [COWRITE_HOST, HOST] (${DEFAULTS.host})
@@ -28,7 +28,7 @@ Flags (environment variable in brackets):
   --unload-after MS        idle room grace period [COWRITE_UNLOAD_AFTER_MS] (${DEFAULTS.unloadAfterMs})
   --log-level LEVEL        pino level [COWRITE_LOG_LEVEL] (${DEFAULTS.logLevel})
   --heartbeat MS           SSE ping comment interval [COWRITE_HEARTBEAT_MS] (${DEFAULTS.heartbeatMs})
-  --activity-retention N   activity events kept, oldest dropped [COWRITE_ACTIVITY_RETENTION] (100000)
+  --activity-retention N   activity events kept, oldest dropped [COWRITE_ACTIVITY_RETENTION] (${DEFAULT_ACTIVITY_RETENTION})
   --auth-secret SECRET     enables tokens: the HS256 key [COWRITE_AUTH_SECRET] (auth off)
   --allowed-origins LIST   comma list of Origins allowed to open WebSockets [COWRITE_ALLOWED_ORIGINS] (any)
   -h, --help               show this help
@@ -179,7 +179,9 @@ async function token(args: string[]): Promise<void> {
   if (!values.room) throw new UsageError('cowrite token needs --room (a room, a prefix ending in *, or *)')
   if (!values.name) throw new UsageError('cowrite token needs --name')
   if ([...values.name].length > MAX_USER_NAME_LENGTH) throw new UsageError(`--name must be at most ${MAX_USER_NAME_LENGTH} characters`)
-  if (values.role !== 'edit' && values.role !== 'view') throw new UsageError(`--role must be edit or view, got ${JSON.stringify(values.role)}`)
+  if (values.role !== 'admin' && values.role !== 'edit' && values.role !== 'view') {
+    throw new UsageError(`--role must be admin, edit or view, got ${JSON.stringify(values.role)}`)
+  }
   let ttlSeconds: number
   try {
     ttlSeconds = parseTtl(values.ttl)

@@ -1,12 +1,12 @@
 /**
  * Access tokens: JWTs signed with HS256, the UTF-8 bytes of the server's secret as the key.
- * Claims: `sub`, `name`, `room` (a room name, a prefix ending in `*`, or `*`), `role` (`edit` or
- * `view`) and `exp`. Any backend holding the secret can mint them; `cowrite token` is one.
+ * Claims: `sub`, `name`, `room` (a room name, a prefix ending in `*`, or `*`), `role` (`admin`,
+ * `edit` or `view`) and `exp`. Any backend holding the secret can mint them; `cowrite token` is one.
  */
 import { SignJWT, errors, jwtVerify } from 'jose'
-import { capUserName } from '@cowrite/protocol'
+import { capUserName, type Role } from '@cowrite/protocol'
 
-export type Role = 'edit' | 'view'
+export type { Role }
 
 export interface TokenClaims {
   sub: string
@@ -52,7 +52,7 @@ export async function verifyToken(secret: string, token: string): Promise<TokenC
   if (typeof sub !== 'string') throw new TokenError('token claim sub missing')
   if (typeof name !== 'string' || capUserName(name) === '') throw new TokenError('token claim name missing')
   if (typeof room !== 'string' || room === '') throw new TokenError('token claim room missing')
-  if (role !== 'edit' && role !== 'view') throw new TokenError('token claim role must be edit or view')
+  if (role !== 'admin' && role !== 'edit' && role !== 'view') throw new TokenError('token claim role must be admin, edit or view')
   // The name is shown to everyone in the room: capped like an awareness name.
   return { sub, name: capUserName(name), room, role, exp: exp as number }
 }

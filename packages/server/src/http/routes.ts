@@ -3,7 +3,7 @@
  * WebSocket only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isValidRoomName } from '@cowrite/protocol'
+import { isValidRoomName, type RoomSummary } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
@@ -25,13 +25,6 @@ export interface RoutesContext {
   corsOrigin: string
   /** The apps' built files, asked for any path the API does not own; none without it. */
   statics?: StaticFiles
-}
-
-interface RoomSummary {
-  name: string
-  connections: number
-  length: number
-  updatedAt: string | null
 }
 
 const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/text|\/activity)?$/

@@ -4,7 +4,7 @@
  * framed and bounded is the connection's (sync/connection.ts).
  */
 import * as Y from 'yjs'
-import { CloseCode, type ActivityUser } from '@cowrite/protocol'
+import { CONTENT, CloseCode, type ActivityUser } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Connection } from '../sync/connection.js'
@@ -13,9 +13,6 @@ import { shareFrame } from '../sync/shared-frame.js'
 import { AwarenessRelay, type AwarenessLimits } from './awareness-relay.js'
 import { mergeByOrigin, type PendingUpdate } from './fan-out.js'
 import { countTextChanges, type TextChanges } from './text-changes.js'
-
-/** The name of the shared text every editor binds to. */
-export const CONTENT = 'content'
 
 /** Where a room hands its updates to be stored before anyone else sees them. */
 export interface CommitScheduler {

@@ -3,7 +3,7 @@
  * while a room's writes are failing) without touching the live room.
  */
 import * as Y from 'yjs'
-import { CONTENT } from './room.js'
+import { CONTENT } from '@cowrite/protocol'
 
 export function textOf(updates: readonly Uint8Array[]): string {
   const doc = new Y.Doc()

@@ -1,6 +1,7 @@
 /**
  * The in-process store for tests and demos: rooms survive being unloaded, not a restart.
  */
+import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import { compactUpdates } from './compact.js'
 import { createMemoryActivityLog } from './memory-activity.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
@@ -13,9 +14,6 @@ interface MemoryRoom {
   length: number
   updatedAt: number
 }
-
-/** Events the activity log keeps unless told otherwise. */
-const DEFAULT_ACTIVITY_RETENTION = 100_000
 
 export function createMemoryStorage(options: { activityRetention?: number } = {}): Storage {
   const rooms = new Map<string, MemoryRoom>()

@@ -15,6 +15,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import { createCompactor } from './compactor.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
@@ -185,7 +186,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   }
 
   return {
-    activity: createSqliteActivityLog(db, options.activityRetention ?? 100_000),
+    activity: createSqliteActivityLog(db, options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
     db,
     async compactionsSettled() {
       while (compacting.size > 0) await Promise.allSettled(compacting.values())
