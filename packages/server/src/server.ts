@@ -3,7 +3,7 @@
  * everything it owns (rooms, storage, metrics, timers) hanging off the returned object, so any
  * number of servers can run in one process.
  */
-import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { createAuthorizer } from './auth/authorize.js'
@@ -63,18 +63,23 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   const connections = new Set<Connection>()
 
   const auth = createAuthorizer(options.authSecret)
-  const http = createHttpServer(
-    createRoutes({
-      auth,
-      registry,
-      storage,
-      metrics,
-      log,
-      stream: { hub, registry, activity: storage.activity },
-      corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin,
-      statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }),
-    }),
-  )
+  const routes = createRoutes({
+    auth,
+    registry,
+    storage,
+    metrics,
+    log,
+    stream: { hub, registry, activity: storage.activity },
+    corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin,
+    statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }),
+  })
+  /** The answer in progress on each socket: a parser error behind it waits until it is sent. */
+  const answering = new WeakMap<Socket, ServerResponse>()
+  const http = createHttpServer((request, response) => {
+    answering.set(request.socket, response)
+    response.once('close', () => answering.delete(request.socket))
+    routes(request, response)
+  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
   const handleUpgrade = createUpgradeHandler({
     wss,
@@ -91,14 +96,23 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     },
   })
   http.on('upgrade', (request, socket, head) => void handleUpgrade(request, socket, head))
+  // A handshake ws refuses (wrong method, bad key or version) gets a JSON answer too, not ws's HTML.
+  wss.on('wsClientError', (error: Error, socket: Socket, request: IncomingMessage) => {
+    const status = request.method === 'GET' ? 400 : 405
+    metrics.error('bad-request')
+    log.warn({ status, reason: error.message, remote: socket.remoteAddress }, 'upgrade refused: invalid handshake')
+    refuseUpgrade(socket, status, `invalid WebSocket handshake: ${error.message}`)
+  })
   // Node answers a request its parser refuses (oversized headers, bad syntax) with an empty
   // body; answer with JSON like every other error, and log it.
-  http.on('clientError', (error: Error & { code?: string }, socket) => {
+  http.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     if (error.code === 'ECONNRESET') return socket.destroy()
     const { status, error: reason } = describeClientError(error)
     metrics.error('bad-request')
-    log.warn({ status, code: error.code, remote: (socket as Socket).remoteAddress }, `request refused: ${reason}`)
-    refuseUpgrade(socket, status, reason)
+    log.warn({ status, code: error.code, remote: socket.remoteAddress }, `request refused: ${reason}`)
+    const inProgress = answering.get(socket)
+    if (inProgress) inProgress.once('close', () => refuseUpgrade(socket, status, reason))
+    else refuseUpgrade(socket, status, reason)
   })
 
   const pinger = setInterval(() => {

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import { textOf } from '../rooms/stored-text.js'
 import type { Storage } from '../storage/storage.js'
-import type { Authorizer } from '../auth/authorize.js'
+import type { Authorizer, Grant } from '../auth/authorize.js'
 import { streamActivity, type ActivityStreamContext } from '../stream/sse.js'
 import { sendError, sendJson } from './json.js'
 import { describeBadTarget, parseRequestTarget, redactTarget, requestToken } from './request-target.js'
@@ -75,6 +75,16 @@ export function createRoutes(context: RoutesContext) {
     response.end(text)
   }
 
+  /** An activity stream; a HEAD gets its headers only (a stream never ends by itself). */
+  function activity(request: IncomingMessage, response: ServerResponse, room: string | undefined, url: URL, grant: Grant): Promise<void> | void {
+    if (request.method === 'HEAD') {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' })
+      response.end()
+      return
+    }
+    return streamActivity(context.stream, request, response, room, url, grant)
+  }
+
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = parseRequestTarget(request.url)
     if (!url) {
@@ -103,7 +113,7 @@ export function createRoutes(context: RoutesContext) {
       const decision = await context.auth.authorize(requestToken(request, url), undefined)
       if (!decision.ok) return sendError(response, decision.status, decision.error)
       if (path === '/api/rooms') return sendJson(response, 200, await listRooms(decision.grant.covers))
-      return streamActivity(context.stream, request, response, undefined, url, decision.grant)
+      return activity(request, response, undefined, url, decision.grant)
     }
     const match = ROOM_ROUTE.exec(path)
     if (match) {
@@ -111,7 +121,7 @@ export function createRoutes(context: RoutesContext) {
       if (!isValidRoomName(name)) return sendError(response, 400, `invalid room name ${JSON.stringify(name)}`)
       const decision = await context.auth.authorize(requestToken(request, url), name)
       if (!decision.ok) return sendError(response, decision.status, decision.error)
-      if (match[2] === '/activity') return streamActivity(context.stream, request, response, name, url, decision.grant)
+      if (match[2] === '/activity') return activity(request, response, name, url, decision.grant)
       return match[2] ? roomText(response, name) : roomInfo(response, name)
     }
     if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return

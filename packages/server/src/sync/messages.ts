@@ -98,10 +98,32 @@ export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
     const clientID = decoding.readVarUint(decoder)
     const clock = decoding.readVarUint(decoder)
     const json = decoding.readVarString(decoder)
-    entries.push({ clientID, clock, state: JSON.parse(json) as unknown, size: json.length })
+    const state: unknown = JSON.parse(json)
+    if (depthOf(state) > MAX_STATE_DEPTH) throw new ProtocolError(`awareness state nested deeper than ${MAX_STATE_DEPTH}`)
+    entries.push({ clientID, clock, state, size: json.length })
   }
   if (decoding.hasContent(decoder)) throw new ProtocolError('trailing bytes in awareness update')
   return entries
+}
+
+/**
+ * Deepest nesting of an awareness state accepted. Cursor states are a few levels deep; a deeply
+ * nested one parses but makes `JSON.stringify` (every relay re-encodes states) overflow the stack.
+ */
+const MAX_STATE_DEPTH = 20
+
+/** Nesting depth of a parsed JSON value (0 for a scalar), walked without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== 'object' || current === null) continue
+    if (depth + 1 > deepest) deepest = depth + 1
+    if (deepest > MAX_STATE_DEPTH) return deepest
+    for (const child of Object.values(current)) stack.push([child, depth + 1])
+  }
+  return deepest
 }
 
 /** An awareness update carrying exactly `entries`, the wire form `decodeAwarenessUpdate` reads. */

@@ -173,8 +173,8 @@ export interface RawAnswer {
 
 /**
  * Write `request` (any bytes: a hostile request line, oversized headers) on a fresh TCP
- * connection and read the answer until the server closes it. A streaming answer (SSE) resolves
- * as soon as its headers are in.
+ * connection and read the answer until the server closes it. A streaming answer (SSE, a
+ * WebSocket upgrade) resolves as soon as its headers are in.
  */
 export async function rawRequest(scope: Scope, url: string, request: string | Buffer, timeoutMs = 5_000): Promise<RawAnswer> {
   const { hostname, port } = new URL(url)
@@ -189,6 +189,7 @@ export async function rawRequest(scope: Scope, url: string, request: string | Bu
     const finish = () => {
       clearTimeout(timer)
       socket.destroy()
+      received = skipContinue(received)
       const end = received.indexOf('\r\n\r\n')
       if (end < 0) return resolve({ status: 0, headers: {}, body: received.toString() })
       const [statusLine, ...lines] = received.subarray(0, end).toString().split('\r\n')
@@ -201,9 +202,21 @@ export async function rawRequest(scope: Scope, url: string, request: string | Bu
     }
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
-      const end = received.indexOf('\r\n\r\n')
-      if (end >= 0 && /content-type: text\/event-stream/i.test(received.subarray(0, end).toString())) finish()
+      const answer = skipContinue(received)
+      const end = answer.indexOf('\r\n\r\n')
+      if (end < 0) return
+      const head = answer.subarray(0, end).toString()
+      // A stream (SSE) or a WebSocket never ends by itself: its headers are the answer.
+      if (/^HTTP\/1\.1 101 /.test(head) || /content-type: text\/event-stream/i.test(head)) finish()
     })
     socket.on('close', finish)
   })
+}
+
+/** The answer after any interim `100 Continue` (sent for `Expect: 100-continue`). */
+function skipContinue(received: Buffer): Buffer {
+  const interim = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n')
+  let answer = received
+  while (answer.subarray(0, interim.length).equals(interim)) answer = answer.subarray(interim.length)
+  return answer
 }
