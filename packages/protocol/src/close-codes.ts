@@ -15,6 +15,8 @@ export const CloseCode = {
   tooBig: 1009,
   /** The room's storage failed; the update was not accepted. */
   storageFailure: 1011,
+  /** The server failed handling a message (a fault of its own, logged as such). */
+  internalError: 1011,
   /** The socket's send buffer overflowed (a slow consumer); it resyncs on reconnect. */
   sendBufferOverflow: 1013,
   /** The connection's token expired during the session. */

@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'view-only'
   | 'awareness-limit'
   | 'storage'
+  | 'internal'
   | 'socket'
 
 export function createMetrics(options: { processMetrics: boolean }) {

@@ -16,6 +16,7 @@ import { DEFAULTS, type ServerOptions } from './options.js'
 import { ActivityTracker } from './activity/activity-tracker.js'
 import { AWARENESS_DEFAULTS } from './rooms/awareness-relay.js'
 import { RoomRegistry } from './rooms/room-registry.js'
+import { createLocalFanout } from './fanout/local.js'
 import { ActivityHub } from './stream/activity-hub.js'
 import { createMemoryStorage } from './storage/memory.js'
 import type { Connection } from './sync/connection.js'
@@ -47,7 +48,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   const storage = options.storage ?? createMemoryStorage()
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false })
   const hub = new ActivityHub(
-    { heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs, maxBufferedBytes: options.sseBufferLimit ?? DEFAULTS.sseBufferLimit },
+    {
+      heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+      maxBufferedBytes: options.sseBufferLimit ?? DEFAULTS.sseBufferLimit,
+      drainTimeoutMs: options.sseDrainTimeoutMs ?? DEFAULTS.sseDrainTimeoutMs,
+    },
     metrics,
     log,
   )
@@ -57,6 +62,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     log,
     metrics,
     observer: tracker,
+    fanout: createLocalFanout(),
     unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs,
     awareness: { ...AWARENESS_DEFAULTS, ...options.awareness },
   })

@@ -1,18 +1,18 @@
 /**
  * Turns what happens in rooms into activity events: joins (once the user is known), edits
- * coalesced per connection, and leaves. It stores each event in the activity log, then hands it
- * to the stream hub; it also forwards stored document updates to live replicas.
+ * coalesced per peer, and leaves. It stores each event in the activity log, then hands it
+ * to its sink (the stream hub); it also forwards stored document updates to live replicas.
  *
- * Coalescing: a connection's first change is emitted at once; further changes within the next
+ * Coalescing: a peer's first change is emitted at once; further changes within the next
  * second are summed into one trailing event emitted at most a second later, and so on while the
- * typing lasts. Pending sums are flushed when the connection leaves and at shutdown.
+ * typing lasts. Pending sums are flushed when the peer leaves and at shutdown.
  */
 import type { ActivityUser, NewActivityEvent } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
+import type { Peer } from '../rooms/peer.js'
 import type { Room, RoomObserver } from '../rooms/room.js'
-import type { ActivityHub } from '../stream/activity-hub.js'
-import type { Connection } from '../sync/connection.js'
 import type { ActivityLog } from './activity-log.js'
+import type { ActivitySink } from './activity-sink.js'
 
 export interface ActivityTrackerOptions {
   /** How long a join may wait for the client to announce its awareness user. Default 500 ms. */
@@ -21,10 +21,10 @@ export interface ActivityTrackerOptions {
   coalesceMs?: number
 }
 
-/** One author of edits in one room: a connection, or the server itself (null). */
+/** One author of edits in one room: a peer, or the server itself (null). */
 interface Author {
   room: Room
-  connection: Connection | null
+  peer: Peer | null
   /** Set while the join waits for the user's awareness state. */
   joinTimer: NodeJS.Timeout | undefined
   /** Set while a coalescing window is open. */
@@ -36,7 +36,9 @@ interface Author {
 }
 
 export class ActivityTracker implements RoomObserver {
-  private readonly authors = new Map<Connection | Room, Author>()
+  private readonly authors = new Map<Peer | Room, Author>()
+  /** The last user of each peer that left, for its edits stored after it left. */
+  private readonly departed = new WeakMap<Peer, ActivityUser>()
   private readonly joinWaitMs: number
   private readonly coalesceMs: number
   /** Appends in flight, chained so events are published in id order. */
@@ -44,7 +46,7 @@ export class ActivityTracker implements RoomObserver {
 
   constructor(
     private readonly activity: ActivityLog,
-    private readonly hub: ActivityHub,
+    private readonly sink: ActivitySink,
     private readonly log: Logger,
     options: ActivityTrackerOptions = {},
   ) {
@@ -52,37 +54,43 @@ export class ActivityTracker implements RoomObserver {
     this.coalesceMs = options.coalesceMs ?? 1000
   }
 
-  joined(room: Room, connection: Connection): void {
-    const author = this.author(room, connection)
-    if (room.userOf(connection)) return this.emitJoin(author)
+  joined(room: Room, peer: Peer): void {
+    const author = this.author(room, peer)
+    if (room.userOf(peer)) return this.emitJoin(author)
     author.joinTimer = setTimeout(() => this.emitJoin(author), this.joinWaitMs)
   }
 
-  presenceChanged(room: Room, connection: Connection): void {
-    const author = this.authors.get(connection)
+  presenceChanged(room: Room, peer: Peer): void {
+    const author = this.authors.get(peer)
     if (!author) return
-    author.user = room.userOf(connection) ?? author.user
+    author.user = room.userOf(peer) ?? author.user
     if (author.joinTimer && author.user) this.emitJoin(author)
   }
 
-  edited(room: Room, connection: Connection | null, inserted: number, deleted: number): void {
-    const author = this.author(room, connection)
+  edited(room: Room, peer: Peer | null, inserted: number, deleted: number): void {
+    if (peer && !this.authors.has(peer) && !peer.isOpen) {
+      // Stored after its author left (storage was failing): reported now, once, with nothing kept.
+      const user = this.departed.get(peer) ?? room.userOf(peer)
+      return this.emit({ room, peer: null, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0, user }, { type: 'edit', inserted, deleted, length: room.length })
+    }
+    const author = this.author(room, peer)
     author.inserted += inserted
     author.deleted += deleted
     if (author.joinTimer || author.windowTimer) return
     this.emitEdit(author)
   }
 
-  left(room: Room, connection: Connection): void {
-    const author = this.authors.get(connection)
+  left(room: Room, peer: Peer): void {
+    const author = this.authors.get(peer)
     if (!author) return
     this.settle(author)
-    this.authors.delete(connection)
+    this.authors.delete(peer)
+    this.departed.set(peer, author.user)
     this.emit(author, { type: 'leave' })
   }
 
   committed(room: Room, updates: readonly Uint8Array[]): void {
-    this.hub.publishUpdates(room, updates)
+    this.sink.publishUpdates(room, updates)
   }
 
   /** Emit every pending sum and wait until all events are stored and published (shutdown). */
@@ -91,11 +99,11 @@ export class ActivityTracker implements RoomObserver {
     await this.chain
   }
 
-  private author(room: Room, connection: Connection | null): Author {
-    const key = connection ?? room
+  private author(room: Room, peer: Peer | null): Author {
+    const key = peer ?? room
     let author = this.authors.get(key)
     if (!author) {
-      author = { room, connection, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0, user: null }
+      author = { room, peer, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0, user: null }
       this.authors.set(key, author)
     }
     return author
@@ -135,10 +143,10 @@ export class ActivityTracker implements RoomObserver {
   }
 
   private emit(author: Author, fields: { type: 'join' } | { type: 'leave' } | { type: 'edit'; inserted: number; deleted: number; length: number }): void {
-    if (author.connection) author.user = author.room.userOf(author.connection) ?? author.user
+    if (author.peer) author.user = author.room.userOf(author.peer) ?? author.user
     const event = { ...fields, room: author.room.name, at: new Date().toISOString(), user: author.user } as NewActivityEvent
     this.chain = this.chain.then(
-      () => this.activity.append(event).then((stored) => this.hub.publish(stored)),
+      () => this.activity.append(event).then((stored) => this.sink.publish(stored)),
     ).catch((error: unknown) => {
       this.log.error({ room: author.room.name, err: error, type: fields.type }, 'activity event not stored')
     })

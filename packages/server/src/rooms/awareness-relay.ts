@@ -154,6 +154,11 @@ export class AwarenessRelay<Peer> {
     return null
   }
 
+  /** Apply an awareness update from another instance (its sockets' states, bounded there). */
+  receiveRemote(update: Uint8Array): void {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, 'remote')
+  }
+
   /** Stop the timers; the relay must not be used afterwards. */
   destroy(): void {
     clearTimeout(this.relayTimer)

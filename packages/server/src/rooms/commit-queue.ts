@@ -3,32 +3,48 @@
  * transaction, and only then relayed. So an update any client has received is already stored,
  * and a burst of keystrokes across many rooms costs one write, not one per keystroke.
  *
+ * The queue holds each room's updates from the moment they are applied until they are stored.
  * One commit runs at a time, so appends keep their order; updates that arrive while a commit is in
- * flight go into the next one. A failed commit gives its updates back to their rooms (in front of
- * anything newer) and is retried, both on a timer and whenever the room has something new, so
- * nothing that was applied is ever dropped while the process lives.
+ * flight go into the next one. A failed commit puts its updates back (in front of anything newer)
+ * and is retried, both on a timer and whenever the room has something new, so nothing that was
+ * applied is ever dropped while the process lives.
  */
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomAppend, Storage } from '../storage/storage.js'
-import type { PendingUpdate } from './fan-out.js'
-import type { CommitScheduler, Room } from './room.js'
-import type { Connection } from '../sync/connection.js'
+import { mergeByOrigin, type PendingUpdate } from './merge-updates.js'
+import type { Peer } from './peer.js'
 
 /** Delay before failed commits are tried again. */
 const RETRY_AFTER_MS = 1_000
 
-interface Taken {
-  room: Room
-  updates: PendingUpdate<Connection | null>[]
+/** A room as the queue sees it: a name, its text length, and what to do with the outcome. */
+export interface Committable {
+  readonly name: string
+  /** Length of the text once everything applied is stored. */
+  readonly length: number
+  /** `updates` are stored: relay them and report them. */
+  committed(updates: readonly PendingUpdate<Peer | null>[]): void
+  /** Everything applied so far is stored: release whoever waited for that. */
+  stored(): void
+  /** `updates` could not be stored; they are held and retried. */
+  commitFailed(updates: readonly PendingUpdate<Peer | null>[], error: Error): void
 }
 
-export class CommitQueue implements CommitScheduler {
-  private readonly dirty = new Set<Room>()
-  /** Rooms whose last commit failed: retried until one succeeds. */
-  private readonly failing = new Set<Room>()
+interface Taken {
+  room: Committable
+  updates: PendingUpdate<Peer | null>[]
+}
+
+export class CommitQueue {
+  /** Each room's updates applied and not yet stored, in order. */
+  private readonly pending = new Map<Committable, PendingUpdate<Peer | null>[]>()
+  /** Rooms whose updates are being appended right now. */
+  private readonly inFlight = new Set<Committable>()
+  /** Rooms whose last commit failed, with its error: retried until one succeeds. */
+  private readonly failing = new Map<Committable, Error>()
   private scheduled = false
-  /** The commit loop while it runs; it keeps going until no room is dirty. */
+  /** The commit loop while it runs; it keeps going until no room has anything pending. */
   private running: Promise<void> | null = null
   private retryTimer: NodeJS.Timeout | undefined
 
@@ -39,15 +55,22 @@ export class CommitQueue implements CommitScheduler {
     private readonly retryAfterMs = RETRY_AFTER_MS,
   ) {}
 
-  /** Commit `room`'s pending updates at the end of this event-loop turn (never on a timer). */
-  schedule(room: Room): void {
-    this.dirty.add(room)
-    if (this.scheduled || this.running) return
-    this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      void this.run()
-    })
+  /** Hold `update` until it is stored, committed at the end of this event-loop turn (never on a timer). */
+  add(room: Committable, update: PendingUpdate<Peer | null>): void {
+    const held = this.pending.get(room)
+    if (held) held.push(update)
+    else this.pending.set(room, [update])
+    this.schedule()
+  }
+
+  /** Whether `room` has applied updates that are not stored yet (pending, or held after a failure). */
+  holds(room: Committable): boolean {
+    return this.pending.has(room) || this.inFlight.has(room) || this.failing.has(room)
+  }
+
+  /** The error of the room's last failed commit, until one succeeds. */
+  errorOf(room: Committable): Error | undefined {
+    return this.failing.get(room)
   }
 
   /**
@@ -57,12 +80,13 @@ export class CommitQueue implements CommitScheduler {
    */
   async drain(): Promise<string[]> {
     clearTimeout(this.retryTimer)
-    for (const room of this.failing) this.dirty.add(room)
-    while (this.running || this.dirty.size > 0) await this.run()
-    for (const room of this.failing) {
-      this.log.error({ room: room.name, err: room.storageError }, 'updates left unstored at shutdown')
+    while (this.running || this.pending.size > 0) {
+      await this.run()
+      // Rooms failing again are not retried in a loop: one more try each is all shutdown gives.
+      if ([...this.pending.keys()].every((room) => this.failing.has(room))) break
     }
-    return [...this.failing].map((room) => room.name)
+    for (const [room, error] of this.failing) this.log.error({ room: room.name, err: error }, 'updates left unstored at shutdown')
+    return [...this.failing.keys()].map((room) => room.name)
   }
 
   /** Stop retrying failed commits (shutdown). */
@@ -71,16 +95,27 @@ export class CommitQueue implements CommitScheduler {
     this.retryTimer = undefined
   }
 
-  /** Forget a room that is being unloaded. */
-  forget(room: Room): void {
-    this.dirty.delete(room)
+  /** Forget a room that is being unloaded (it holds nothing). */
+  forget(room: Committable): void {
+    this.pending.delete(room)
     this.failing.delete(room)
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      void this.run()
+    })
   }
 
   private run(): Promise<void> {
     this.running ??= (async () => {
       try {
-        while (this.dirty.size > 0) await this.commitOnce()
+        // Keep committing what arrives meanwhile, but try a room that fails only once per run.
+        const failed = new Set<Committable>()
+        while ([...this.pending.keys()].some((room) => !failed.has(room))) await this.commitOnce(failed)
       } finally {
         this.running = null
       }
@@ -88,20 +123,25 @@ export class CommitQueue implements CommitScheduler {
     return this.running
   }
 
-  private async commitOnce(): Promise<void> {
-    const rooms = [...this.dirty]
-    this.dirty.clear()
+  /** Commit every room with pending updates but those in `failed`, adding the rooms that fail now. */
+  private async commitOnce(failed: Set<Committable>): Promise<void> {
     const taken: Taken[] = []
-    for (const room of rooms) {
-      const updates = room.takePending()
-      if (updates.length > 0) taken.push({ room, updates })
+    for (const [room, updates] of this.pending) {
+      if (failed.has(room)) continue
+      this.pending.delete(room)
+      this.inFlight.add(room)
+      taken.push({ room, updates: updates.length > 1 ? mergeByOrigin(updates) : updates })
     }
     if (taken.length === 0) return
     try {
       await this.append(taken)
       this.succeeded(taken)
     } catch (error) {
-      if (taken.length === 1) return this.failed(taken, error as Error)
+      if (taken.length === 1) {
+        this.failed(taken, error as Error)
+        failed.add(taken[0]!.room)
+        return
+      }
       // One transaction failed for all: find out room by room which ones really fail, so a room
       // whose data the store rejects does not take the others down with it.
       for (const one of taken) {
@@ -110,6 +150,7 @@ export class CommitQueue implements CommitScheduler {
           this.succeeded([one])
         } catch (roomError) {
           this.failed([one], roomError as Error)
+          failed.add(one.room)
         }
       }
     }
@@ -131,31 +172,40 @@ export class CommitQueue implements CommitScheduler {
 
   private succeeded(taken: readonly Taken[]): void {
     for (const { room, updates } of taken) {
+      this.inFlight.delete(room)
       if (this.failing.delete(room)) this.log.info({ room: room.name, updates: updates.length }, 'storage recovered')
-      try {
-        room.committed(updates)
-      } catch (error) {
-        // Relaying is the room's business; a fault there must not stop other rooms' commits.
-        this.log.error({ room: room.name, err: error }, 'relaying committed updates failed')
-      }
+      // Relaying and releasing are apart: a fault while relaying must neither stop other rooms'
+      // commits nor strand the clients waiting for their first sync.
+      this.guarded(room, 'relaying committed updates failed', () => room.committed(updates))
+      if (!this.holds(room)) this.guarded(room, 'releasing stored state failed', () => room.stored())
     }
   }
 
   private failed(taken: readonly Taken[], error: Error): void {
     this.metrics.error('storage')
     for (const { room, updates } of taken) {
+      this.inFlight.delete(room)
       this.log.error({ room: room.name, err: error, updates: updates.length }, 'storage append failed; updates held back and retried')
-      this.failing.add(room)
-      room.commitFailed(updates, error)
+      this.failing.set(room, error)
+      this.pending.set(room, [...updates, ...(this.pending.get(room) ?? [])])
+      this.guarded(room, 'reporting a failed commit failed', () => room.commitFailed(updates, error))
     }
     this.retryLater()
+  }
+
+  private guarded(room: Committable, what: string, step: () => void): void {
+    try {
+      step()
+    } catch (error) {
+      this.log.error({ room: room.name, err: error }, what)
+    }
   }
 
   private retryLater(): void {
     if (this.retryTimer) return
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
-      for (const room of this.failing) this.schedule(room)
+      this.schedule()
     }, this.retryAfterMs)
   }
 }

@@ -3,6 +3,7 @@
  * (a map of loads in progress), and unloaded after a grace period once it has no connections and
  * nothing left to store. A room whose last write failed stays loaded.
  */
+import type { Fanout } from '../fanout/fanout.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
@@ -15,6 +16,8 @@ export interface RoomRegistryOptions {
   log: Logger
   metrics: Metrics
   observer: RoomObserver
+  /** Where rooms publish what they relay. */
+  fanout: Fanout
   /** Grace period before an idle room is unloaded. */
   unloadAfterMs: number
   /** Bounds of each room's awareness. */
@@ -107,6 +110,7 @@ export class RoomRegistry {
             log: this.options.log,
             metrics: this.options.metrics,
             commits: this.commits,
+            fanout: this.options.fanout,
             observer: this.options.observer,
             awareness: this.options.awareness,
             onIdle: (idle) => this.scheduleUnload(idle),

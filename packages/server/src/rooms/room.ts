@@ -1,35 +1,38 @@
 /**
- * One room on this instance: its Y.Doc, its Awareness and the sockets attached to it. When an
- * update becomes durable is the commit queue's business (rooms/commit-queue.ts); how bytes are
- * framed and bounded is the connection's (sync/connection.ts).
+ * One room on this instance: its Y.Doc, the peers attached to it and the sync protocol between
+ * them. Its awareness is the relay's (awareness-relay.ts), what `view` peers may do is the
+ * policy's (view-only.ts), when an update becomes durable is the commit queue's
+ * (commit-queue.ts), and who receives what it relays is the fan-out's (fanout/).
+ *
+ * One update's path: a peer's message is applied to the doc; the doc's `update` goes to the commit
+ * queue with the text changes it made; once stored, it is published to the room's fan-out
+ * channel (which writes it to every other peer) and reported to the observer (activity, replicas).
  */
 import * as Y from 'yjs'
 import { CONTENT, CloseCode, type ActivityUser } from '@cowrite/protocol'
+import type { Fanout, FanoutMessage } from '../fanout/fanout.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
-import type { Connection } from '../sync/connection.js'
-import { encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type IncomingMessage } from '../sync/messages.js'
+import { ProtocolError, decodeMessage, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type IncomingMessage } from '../sync/messages.js'
 import { shareFrame } from '../sync/shared-frame.js'
 import { AwarenessRelay, type AwarenessLimits } from './awareness-relay.js'
-import { mergeByOrigin, type PendingUpdate } from './fan-out.js'
+import type { CommitQueue } from './commit-queue.js'
+import type { PendingUpdate } from './merge-updates.js'
+import type { Peer } from './peer.js'
 import { countTextChanges, type TextChanges } from './text-changes.js'
-
-/** Where a room hands its updates to be stored before anyone else sees them. */
-export interface CommitScheduler {
-  schedule(room: Room): void
-}
+import { ViewOnlyPolicy } from './view-only.js'
 
 /**
  * What happens in a room, for the activity log and the live replicas. Observations cannot veto:
  * the room has already done what they report.
  */
 export interface RoomObserver {
-  joined(room: Room, connection: Connection): void
-  left(room: Room, connection: Connection): void
-  /** The awareness states a connection controls changed, so its user may now be known. */
-  presenceChanged(room: Room, connection: Connection): void
-  /** Characters inserted and deleted in `content` by one transaction from `origin`. */
-  edited(room: Room, origin: Connection | null, inserted: number, deleted: number): void
+  joined(room: Room, peer: Peer): void
+  left(room: Room, peer: Peer): void
+  /** The awareness states a peer controls changed, so its user may now be known. */
+  presenceChanged(room: Room, peer: Peer): void
+  /** Characters inserted and deleted in the text by `origin`, reported once stored. */
+  edited(room: Room, origin: Peer | null, inserted: number, deleted: number): void
   /** Updates are stored and relayed. */
   committed(room: Room, updates: readonly Uint8Array[]): void
 }
@@ -37,36 +40,41 @@ export interface RoomObserver {
 export interface RoomContext {
   log: Logger
   metrics: Metrics
-  commits: CommitScheduler
+  commits: CommitQueue
+  fanout: Fanout
   observer: RoomObserver
   awareness: AwarenessLimits
-  /** Called whenever the room's last connection leaves or a commit completes with none attached. */
+  /** Called whenever the room's last peer leaves or a commit completes with none attached. */
   onIdle(room: Room): void
 }
-
-/** Updates a `view` connection may try before it is closed with 4403. */
-const VIEW_VIOLATIONS_BEFORE_CLOSE = 3
 
 /** A state vector that knows nothing: what a fresh client sends in sync step 1. */
 const EMPTY_STATE_VECTOR_LENGTH = 1
 
+/** The origin of changes from another instance: stored there, relayed here, reported there. */
+const REMOTE = Symbol('remote')
+
+/** A fault of the server's own while a peer's update was being applied: not the peer's fault. */
+class InternalFault extends Error {
+  override name = 'InternalFault'
+}
+
 export class Room {
-  // The room name as guid: a random one is never needed and costs a uuid per load.
   readonly doc: Y.Doc
-  private readonly presence: AwarenessRelay<Connection>
-  private readonly connections = new Set<Connection>()
-  /** Updates applied but not yet stored, in order. */
-  private pending: PendingUpdate<Connection | null>[] = []
+  private readonly presence: AwarenessRelay<Peer>
+  private readonly viewOnly: ViewOnlyPolicy
+  private readonly peers = new Set<Peer>()
+  /** Text changes of the transaction whose `update` comes next (counted before Yjs merges structs). */
+  private textChanges: TextChanges = { inserted: 0, deleted: 0 }
   /** Callbacks waiting until everything applied so far is stored. */
   private waitingForCommit: Array<() => void> = []
   /** Sync step 2 for a fresh client, valid until the next update. */
   private fullStateMessage: Uint8Array | null = null
   /** The whole document as one update, valid until the next update. */
   private stateUpdate: Uint8Array | null = null
-  /** Holders other than sockets (an HTTP read, a live replica) keeping the room loaded. */
+  /** Holders other than peers (an HTTP read, a live replica) keeping the room loaded. */
   private holds = 0
-  /** Error of the last failed commit; cleared by the next successful one. */
-  storageError: Error | null = null
+  private readonly onFanout = (message: FanoutMessage) => this.fromFanout(message)
   updatedAt = Date.now()
 
   constructor(
@@ -74,6 +82,7 @@ export class Room {
     stored: readonly Uint8Array[],
     private readonly context: RoomContext,
   ) {
+    // The room name as guid: a random one is never needed and costs a uuid per load.
     this.doc = new Y.Doc({ guid: name })
     try {
       this.doc.transact(() => {
@@ -84,30 +93,37 @@ export class Room {
       this.doc.destroy()
       throw new Error(`room ${name}: stored state does not apply: ${(error as Error).message}`, { cause: error })
     }
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
     const text = this.doc.getText(CONTENT)
     this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
-      if (transaction.changed.has(text as Y.AbstractType<any>)) this.onTextChange(countTextChanges(transaction, text), transaction.origin)
+      if (transaction.changed.has(text as Y.AbstractType<any>)) this.textChanges = countTextChanges(transaction, text)
     })
-    this.presence = new AwarenessRelay<Connection>(this.doc, context.awareness, {
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
+    this.presence = new AwarenessRelay<Peer>(this.doc, context.awareness, {
       broadcast: (message) => this.broadcast(message, null),
-      send: (connection, message) => connection.send(message),
-      presenceChanged: (connection) => context.observer.presenceChanged(this, connection),
+      send: (peer, message) => peer.send(message),
+      presenceChanged: (peer) => context.observer.presenceChanged(this, peer),
     })
+    this.viewOnly = new ViewOnlyPolicy(name, context.log, context.metrics)
+    context.fanout.subscribe(name, this.onFanout)
   }
 
   get connectionCount(): number {
-    return this.connections.size
+    return this.peers.size
   }
 
   /** Whether unloading now would lose nothing and strand no one. */
   get isIdle(): boolean {
-    return this.connections.size === 0 && this.holds === 0 && this.pending.length === 0 && this.storageError === null
+    return this.peers.size === 0 && this.holds === 0 && !this.context.commits.holds(this)
   }
 
   /** Whether everything applied to the doc is stored (nothing pending, no failed commit). */
   get isStored(): boolean {
-    return this.pending.length === 0 && this.storageError === null
+    return !this.context.commits.holds(this)
+  }
+
+  /** Error of the last failed commit; null once one succeeds. */
+  get storageError(): Error | null {
+    return this.context.commits.errorOf(this) ?? null
   }
 
   /** Keep the room loaded until the matching `unhold`. */
@@ -119,11 +135,11 @@ export class Room {
     this.holds--
   }
 
-  /** The user a connection announced in its awareness state, if any. */
-  userOf(connection: Connection): ActivityUser {
-    const announced = this.presence.userOf(connection)
+  /** The user a peer announced in its awareness state, if any; a token's name wins. */
+  userOf(peer: Peer): ActivityUser {
+    const announced = this.presence.userOf(peer)
     // A token's identity wins over what the client announces; the colour is the client's choice.
-    const token = connection.grant.user
+    const token = peer.grant.user
     if (token) return { name: token.name, color: announced?.color ?? null }
     return announced
   }
@@ -156,162 +172,182 @@ export class Room {
     return this.presence.users()
   }
 
-  /** Removed awareness ids whose clock is still remembered (pruned after a few minutes). */
-  get tombstoneCount(): number {
-    return this.presence.tombstoneCount
-  }
-
   /**
-   * Attach a socket and start the server half of the handshake: sync step 1, then the current
-   * awareness states. The socket's awareness ids are removed when it closes, so no cursor
+   * Attach a peer and start the server half of the handshake: sync step 1, then the current
+   * awareness states. The peer's awareness ids are removed when it closes, so no cursor
    * outlives its owner.
    */
-  attach(connection: Connection): void {
-    this.connections.add(connection)
-    this.presence.attach(connection)
-    connection.onMessage((message) => this.receive(connection, message))
-    connection.onClose(() => this.detach(connection))
-    connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+  attach(peer: Peer): void {
+    this.peers.add(peer)
+    this.presence.attach(peer)
+    peer.onMessage((message) => this.receive(peer, message))
+    peer.onClose(() => this.detach(peer))
+    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
     const states = this.presence.currentStates()
-    if (states) connection.send(states)
-    this.context.observer.joined(this, connection)
+    if (states) peer.send(states)
+    this.context.observer.joined(this, peer)
   }
 
-  /** Take the updates to store in this commit, merged per origin. */
-  takePending(): PendingUpdate<Connection | null>[] {
-    const pending = this.pending
-    this.pending = []
-    return pending.length > 1 ? mergeByOrigin(pending) : pending
-  }
-
-  /** The commit of `updates` succeeded: relay them, then release whoever waited for it. */
-  committed(updates: readonly PendingUpdate<Connection | null>[]): void {
-    this.storageError = null
+  /** `updates` are stored (commit queue): relay them, then report the edits they made. */
+  committed(updates: readonly PendingUpdate<Peer | null>[]): void {
     this.updatedAt = Date.now()
     for (const { update, origin } of updates) this.broadcast(encodeSyncUpdate(update), origin)
-    this.context.observer.committed(this, updates.map(({ update }) => update))
-    if (this.pending.length === 0) {
-      for (const callback of this.waitingForCommit.splice(0)) callback()
+    for (const { origin, inserted, deleted } of updates) {
+      if (inserted > 0 || deleted > 0) this.context.observer.edited(this, origin, inserted, deleted)
     }
+    this.context.observer.committed(
+      this,
+      updates.map(({ update }) => update),
+    )
+  }
+
+  /** Everything applied so far is stored (commit queue): release whoever waited for it. */
+  stored(): void {
+    for (const callback of this.waitingForCommit.splice(0)) callback()
     if (this.isIdle) this.context.onIdle(this)
   }
 
-  /**
-   * The commit of `updates` failed: nothing is relayed, the sockets that sent them are closed
-   * with 1011, and the updates go back in front of the queue to be retried.
-   */
-  commitFailed(updates: readonly PendingUpdate<Connection | null>[], error: Error): void {
-    this.storageError = error
-    this.pending = [...updates, ...this.pending]
+  /** `updates` could not be stored (commit queue): nothing is relayed, and their senders are closed with 1011. */
+  commitFailed(updates: readonly PendingUpdate<Peer | null>[], error: Error): void {
     const origins = new Set(updates.map((update) => update.origin))
     for (const origin of origins) {
-      if (origin && this.connections.has(origin)) {
-        origin.close(CloseCode.storageFailure, 'storage failure', { error: error.message })
-      }
+      if (origin && this.peers.has(origin)) origin.close(CloseCode.storageFailure, 'storage failure', { error: error.message })
     }
   }
 
-  /** Close every socket (shutdown) and free the doc; the room must not be used afterwards. */
+  /** Close every peer (shutdown) and free the doc; the room must not be used afterwards. */
   destroy(code: number = CloseCode.shutdown, reason = 'server shutting down'): void {
-    for (const connection of [...this.connections]) connection.close(code, reason)
+    for (const peer of [...this.peers]) peer.close(code, reason)
+    this.context.fanout.unsubscribe(this.name, this.onFanout)
     this.presence.destroy()
     this.doc.destroy()
   }
 
-  private receive(connection: Connection, message: IncomingMessage): void {
+  /**
+   * Handle one decoded message. Input that does not apply is the peer's fault (1007); any other
+   * exception is ours, logged as such and closing the peer with 1011, never the process.
+   */
+  private receive(peer: Peer, message: IncomingMessage): void {
+    try {
+      this.handle(peer, message)
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.context.metrics.error('undecodable')
+        peer.close(CloseCode.undecodable, 'message could not be applied', { type: message.type, detail: error.message })
+      } else {
+        this.context.metrics.error('internal')
+        this.context.log.error({ room: this.name, err: error, type: message.type }, 'internal fault while handling a message')
+        peer.close(CloseCode.internalError, 'internal error')
+      }
+    }
+  }
+
+  private handle(peer: Peer, message: IncomingMessage): void {
     switch (message.type) {
       case 'sync-step1':
-        this.answerSyncStep1(connection, message.stateVector)
+        this.answerSyncStep1(peer, message.stateVector)
         return
       case 'sync-step2':
         // A stock client always answers our step 1, with its delete set at least: from a
-        // `view` connection that answer is ignored, silently.
-        if (connection.grant.role === 'view') return
-        Y.applyUpdate(this.doc, message.update, connection)
+        // `view` peer that answer is ignored, silently.
+        if (peer.grant.role === 'view') return
+        this.apply(peer, message.update)
         return
       case 'sync-update':
-        if (connection.grant.role === 'view') return this.refuseViewUpdate(connection, message.update)
-        Y.applyUpdate(this.doc, message.update, connection)
+        if (peer.grant.role === 'view') return this.viewOnly.refuse(peer, this.doc, message.update)
+        this.apply(peer, message.update)
         return
       case 'awareness': {
-        const refusal = this.presence.receive(connection, message.update, message.entries)
+        const refusal = this.presence.receive(peer, message.update, message.entries)
         if (refusal) {
           this.context.metrics.error('awareness-limit')
-          connection.close(refusal.code, refusal.reason, refusal.details)
+          peer.close(refusal.code, refusal.reason, refusal.details)
         }
         return
       }
       case 'query-awareness': {
         const states = this.presence.currentStates()
-        if (states) connection.send(states)
+        if (states) peer.send(states)
         return
       }
     }
   }
 
   /**
-   * A `view` connection sent a live update: dropped, never applied, stored or relayed. One that
-   * would change the document is logged, and after a few the socket is closed with 4403.
+   * Apply a peer's update. A well-formed update can still fail to integrate (yjs throws on some
+   * corrupted struct references): that is a ProtocolError. A fault in our own `update` handler,
+   * which runs inside `Y.applyUpdate`, is not.
    */
-  private refuseViewUpdate(connection: Connection, update: Uint8Array): void {
-    if (!wouldChange(this.doc, update)) return
-    connection.viewViolations++
-    this.context.metrics.error('view-only')
-    this.context.log.warn({ room: this.name, attempts: connection.viewViolations }, 'update from a view connection dropped')
-    if (connection.viewViolations >= VIEW_VIOLATIONS_BEFORE_CLOSE) {
-      connection.close(CloseCode.viewOnly, 'view-only connection sent updates')
+  private apply(peer: Peer, update: Uint8Array): void {
+    try {
+      Y.applyUpdate(this.doc, update, peer)
+    } catch (error) {
+      if (error instanceof InternalFault) throw error.cause
+      throw new ProtocolError(`update does not apply: ${(error as Error).message}`)
     }
   }
 
   /** Answer with what the client lacks, but only once all of it is stored. */
-  private answerSyncStep1(connection: Connection, stateVector: Uint8Array): void {
+  private answerSyncStep1(peer: Peer, stateVector: Uint8Array): void {
     this.whenStored(() => {
-      if (!connection.isOpen) return
+      if (!peer.isOpen) return
       if (stateVector.byteLength === EMPTY_STATE_VECTOR_LENGTH) {
         this.fullStateMessage ??= encodeSyncStep2(this.encodedState())
-        connection.send(this.fullStateMessage)
+        peer.send(this.fullStateMessage)
       } else {
-        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)))
+        peer.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)))
       }
     })
   }
 
-  private detach(connection: Connection): void {
-    if (!this.connections.has(connection)) return
-    this.context.observer.left(this, connection)
-    this.connections.delete(connection)
-    this.presence.detach(connection)
+  private detach(peer: Peer): void {
+    if (!this.peers.has(peer)) return
+    this.context.observer.left(this, peer)
+    this.peers.delete(peer)
+    this.presence.detach(peer)
     if (this.isIdle) this.context.onIdle(this)
   }
 
   private onDocUpdate(update: Uint8Array, origin: unknown): void {
-    this.fullStateMessage = null
-    this.stateUpdate = null
-    this.pending.push({ update, origin: (origin as Connection | null) ?? null })
-    this.context.metrics.updates.inc()
-    this.context.commits.schedule(this)
-  }
-
-  private onTextChange({ inserted, deleted }: TextChanges, origin: unknown): void {
-    const connection = origin instanceof Object && this.connections.has(origin as Connection) ? (origin as Connection) : null
-    if (inserted > 0 || deleted > 0) this.context.observer.edited(this, connection, inserted, deleted)
-  }
-
-  /** Send one encoded message to every socket but `except`, framed once for all of them. */
-  private broadcast(message: Uint8Array, except: Connection | null): void {
-    const recipients = this.connections.size - (except && this.connections.has(except) ? 1 : 0)
-    if (recipients === 0) return
-    const outgoing = recipients === 1 ? message : shareFrame(message)
-    for (const connection of this.connections) {
-      if (connection !== except) connection.send(outgoing)
+    try {
+      this.fullStateMessage = null
+      this.stateUpdate = null
+      const { inserted, deleted } = this.textChanges
+      this.textChanges = { inserted: 0, deleted: 0 }
+      // Stored by the instance it came from: only this instance's peers still need it.
+      if (origin === REMOTE) return this.deliver(encodeSyncUpdate(update), null)
+      const peer = origin !== null && this.peers.has(origin as Peer) ? (origin as Peer) : null
+      this.context.commits.add(this, { update, origin: peer, inserted, deleted })
+      this.context.metrics.updates.inc()
+    } catch (error) {
+      throw new InternalFault('update handler failed', { cause: error })
     }
   }
-}
 
-/** Whether applying `update` would add structs the doc lacks or delete anything. */
-function wouldChange(doc: Y.Doc, update: Uint8Array): boolean {
-  const { structs, ds } = Y.decodeUpdate(update)
-  if (ds.clients.size > 0) return true
-  const state = Y.decodeStateVector(Y.encodeStateVector(doc))
-  return structs.some((struct) => struct.id.clock + struct.length > (state.get(struct.id.client) ?? 0))
+  /** A message on the room's fan-out channel: a local relay to write out, or another instance's change. */
+  private fromFanout({ payload, except, remote }: FanoutMessage): void {
+    if (!remote) return this.deliver(payload, except)
+    try {
+      const message = decodeMessage(payload)
+      if (message.type === 'sync-update' || message.type === 'sync-step2') Y.applyUpdate(this.doc, message.update, REMOTE)
+      else if (message.type === 'awareness') this.presence.receiveRemote(message.update)
+    } catch (error) {
+      this.context.log.error({ room: this.name, err: error }, 'a message from another instance did not apply')
+    }
+  }
+
+  /** Publish one encoded message to everyone in the room but `except`. */
+  private broadcast(message: Uint8Array, except: Peer | null): void {
+    this.context.fanout.publish(this.name, { payload: message, except, remote: false })
+  }
+
+  /** Write one encoded message to this instance's peers but `except`, framed once for all of them. */
+  private deliver(message: Uint8Array, except: unknown): void {
+    const recipients = this.peers.size - (except !== null && this.peers.has(except as Peer) ? 1 : 0)
+    if (recipients === 0) return
+    const outgoing = recipients === 1 ? message : shareFrame(message)
+    for (const peer of this.peers) {
+      if (peer !== except) peer.send(outgoing)
+    }
+  }
 }

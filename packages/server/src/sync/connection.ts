@@ -1,7 +1,8 @@
 /**
- * One client's WebSocket as the server sees it: decoded messages in, bounded sends out, and one
- * place where the socket is closed with a documented code and a log line. Which room it talks to
- * and what its messages mean are the room's business.
+ * One client's WebSocket as the server sees it: decoded messages in (at a bounded rate), bounded
+ * sends out, and one place where the socket is closed with a documented code and a log line.
+ * Which room it talks to and what its messages mean are the room's business: it is the room's
+ * `Peer` (rooms/peer.ts), which it satisfies without importing rooms/.
  */
 import { WebSocket, type RawData } from 'ws'
 import { CloseCode } from '@cowrite/protocol'
@@ -10,6 +11,7 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import { writeSharedFrame, type SharedFrame } from './shared-frame.js'
 import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
+import { RateLimiter } from './rate-limiter.js'
 
 export interface ConnectionLimits {
   /** Bytes a socket may have queued unsent before it counts as a slow consumer. */
@@ -19,8 +21,6 @@ export interface ConnectionLimits {
   /** How long a socket may stay above its rate limit before it is closed with 1008. */
   rateLimitGraceMs: number
 }
-/** Longest single pause of a socket above its rate limit, so the grace period is checked. */
-const MAX_PAUSE_MS = 1_000
 /** A slow consumer cannot read our close frame either: drop its TCP connection after this. */
 const FORCE_CLOSE_AFTER_MS = 1_000
 
@@ -37,13 +37,8 @@ export class Connection {
   alive = true
   private closed = false
   private readonly closeListeners: Array<() => void> = []
-  private tokens: number
-  private lastRefill = performance.now()
-  private limitedSince = 0
+  private readonly limiter: RateLimiter
   private resumeTimer: NodeJS.Timeout | undefined
-
-  /** Document updates a `view` connection tried to make; a few are tolerated, then it is closed. */
-  viewViolations = 0
   private expiryTimer: NodeJS.Timeout | undefined
 
   constructor(
@@ -55,7 +50,7 @@ export class Connection {
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.tokens = limits.rateLimit * 10
+    this.limiter = new RateLimiter({ rate: limits.rateLimit, graceMs: limits.rateLimitGraceMs })
     if (grant.expiresAt !== null) {
       // setTimeout holds 32-bit delays: a token valid for longer is checked again when this fires.
       const delay = Math.min(grant.expiresAt - Date.now(), 2 ** 31 - 1)
@@ -86,7 +81,7 @@ export class Connection {
       if (this.closed) return
       const frame = data as Buffer
       this.metrics.traffic.bytesReceived += frame.byteLength
-      if (!this.takeToken()) return
+      if (!this.admit()) return
       let message: IncomingMessage
       try {
         if (!isBinary) throw new ProtocolError('text frame')
@@ -100,10 +95,11 @@ export class Connection {
       try {
         handler(message)
       } catch (error) {
-        // A well-formed update can still fail to integrate (yjs throws on some corrupted struct
-        // references); it must cost this socket only, never the process.
-        this.metrics.error('undecodable')
-        this.close(CloseCode.undecodable, 'message could not be applied', { type: message.type, detail: (error as Error).message })
+        // The handler tells bad input from its own faults (rooms/room.ts); anything that still
+        // escapes is a fault of ours, and costs this socket only, never the process.
+        this.metrics.error('internal')
+        this.log.error({ room: this.room, err: error, type: message.type }, 'internal fault while handling a message')
+        this.close(CloseCode.internalError, 'internal error')
       }
     })
   }
@@ -178,53 +174,36 @@ export class Connection {
     for (const listener of this.closeListeners.splice(0)) listener()
   }
 
-  /**
-   * Token bucket: above the rate the socket stops being read until its debt is repaid (TCP
-   * backpressure, nothing dropped); one held above it for the grace period is closed.
-   */
-  private takeToken(): boolean {
-    const { rateLimit } = this.limits
-    if (rateLimit <= 0) return true
-    this.refill()
-    // Back under the limit only with some budget to spare: a resume timer firing a little late
-    // must not count as the client having slowed down.
-    if (this.tokens >= Math.max(1, rateLimit / 10)) this.limitedSince = 0
-    this.tokens -= 1
-    if (this.tokens >= 0) return true
-    if (this.limitedSince === 0) this.limitedSince = performance.now()
-    return this.throttle()
+  /** Count a message against the rate limit; false once the socket is closed for it. */
+  private admit(): boolean {
+    const verdict = this.limiter.take()
+    if (verdict.action === 'close') return this.closeRateLimited()
+    if (verdict.action === 'pause') this.pause(verdict.pauseMs)
+    // ws still delivers the rest of a read chunk after pause() (thousands of small frames): they
+    // are handled, and the debt they add lengthens the pause.
+    return true
   }
 
-  private refill(): void {
-    const now = performance.now()
-    this.tokens = Math.min(this.limits.rateLimit * 10, this.tokens + ((now - this.lastRefill) * this.limits.rateLimit) / 1000)
-    this.lastRefill = now
-  }
-
-  /**
-   * In debt: stop reading, at most MAX_PAUSE_MS at a time. ws still delivers the rest of a read
-   * chunk after pause() (thousands of small frames), so the debt can be far larger than one
-   * message; the short pauses keep the grace check running instead of sleeping through it.
-   */
-  private throttle(): boolean {
-    if (performance.now() - this.limitedSince > this.limits.rateLimitGraceMs) {
-      this.metrics.error('rate-limited')
-      this.close(CloseCode.rateLimited, 'rate limit exceeded', { rateLimit: this.limits.rateLimit })
-      return false
-    }
-    if (this.resumeTimer !== undefined) return true
+  /** Stop reading for `ms` (TCP backpressure: nothing is dropped), then ask the limiter again. */
+  private pause(ms: number): void {
+    if (this.resumeTimer !== undefined) return
     if (!this.socket.isPaused) {
       this.socket.pause()
       this.metrics.throttled.inc()
     }
-    const waitMs = Math.min(Math.ceil((-this.tokens * 1000) / this.limits.rateLimit), MAX_PAUSE_MS)
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = undefined
       if (this.closed) return
-      this.refill()
-      if (this.tokens < 0) this.throttle()
-      else this.socket.resume()
-    }, waitMs)
-    return true
+      const verdict = this.limiter.recheck()
+      if (verdict.action === 'read') this.socket.resume()
+      else if (verdict.action === 'pause') this.pause(verdict.pauseMs)
+      else this.closeRateLimited()
+    }, ms)
+  }
+
+  private closeRateLimited(): false {
+    this.metrics.error('rate-limited')
+    this.close(CloseCode.rateLimited, 'rate limit exceeded', { rateLimit: this.limits.rateLimit })
+    return false
   }
 }
