@@ -3,29 +3,19 @@
  * whole document (60–170 ms for a 1.7 MB one), which on the main thread would stall every room's
  * relays. One worker thread does the Yjs work; the store reads the rows and writes the result.
  */
-import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import type { CompactRequest, CompactResponse } from './compact-worker.js'
 
-/** The worker's code, CommonJS evaluated in the worker; `yjs` is resolved by the parent. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
-const Y = require(workerData.yjs)
-parentPort.on('message', ({ id, updates }) => {
-  try {
-    let merged
-    if (updates.length === 1) merged = updates[0]
-    else {
-      const doc = new Y.Doc({ gc: true })
-      doc.transact(() => { for (const update of updates) Y.applyUpdate(doc, update) })
-      merged = Y.encodeStateAsUpdate(doc)
-      doc.destroy()
-    }
-    parentPort.postMessage({ id, merged })
-  } catch (error) {
-    parentPort.postMessage({ id, error: String((error && error.stack) || error) })
-  }
-})
-`
+/**
+ * The worker's module, built beside this one. Run from TypeScript source (the test runner), this
+ * module has no compiled sibling, so the built one is used: `pnpm build` comes first.
+ */
+function workerUrl(): URL {
+  const sibling = new URL('./compact-worker.js', import.meta.url)
+  return existsSync(fileURLToPath(sibling)) ? sibling : new URL('../../dist/storage/compact-worker.js', import.meta.url)
+}
 
 export interface Compactor {
   /** The updates merged into one holding the same state (see compact.ts). */
@@ -52,15 +42,14 @@ export function createCompactor(): Compactor {
   }
 
   const start = (): Worker => {
-    const yjs = createRequire(import.meta.url).resolve('yjs')
-    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { yjs } })
+    const started = new Worker(workerUrl())
     started.unref()
-    started.on('message', ({ id, merged, error }: { id: number; merged?: Uint8Array; error?: string }) => {
-      const waiting = pending.get(id)
+    started.on('message', (response: CompactResponse) => {
+      const waiting = pending.get(response.id)
       if (!waiting) return
-      pending.delete(id)
-      if (error !== undefined) waiting.reject(new Error(`compaction failed: ${error}`))
-      else waiting.resolve(new Uint8Array(merged!.buffer, merged!.byteOffset, merged!.byteLength))
+      pending.delete(response.id)
+      if ('error' in response) waiting.reject(new Error(`compaction failed: ${response.error}`))
+      else waiting.resolve(new Uint8Array(response.merged.buffer, response.merged.byteOffset, response.merged.byteLength))
     })
     started.on('error', (error) => failAll(error))
     started.on('exit', (code) => {
@@ -74,7 +63,7 @@ export function createCompactor(): Compactor {
       worker ??= start()
       const id = nextId++
       const result = new Promise<Uint8Array>((resolve, reject) => pending.set(id, { resolve, reject }))
-      worker.postMessage({ id, updates })
+      worker.postMessage({ id, updates: [...updates] } satisfies CompactRequest)
       return result
     },
     async close() {
