@@ -5,7 +5,7 @@
  * and readers of what the viewer shows. Screenshots go to test-results/ at the repository root.
  */
 import { mkdirSync } from 'node:fs'
-import { createStockClient, REPO, useBrowserTest, type AppServer, type BrowserTest, type StockClient } from '@cowrite/testing'
+import { createStockClient, REPO, useBrowserTest, waitUntil, type AppServer, type BrowserTest, type StockClient } from '@cowrite/testing'
 import type { Page } from 'playwright-core'
 
 const RESULTS = `${REPO}test-results/`
@@ -15,15 +15,6 @@ export function useViewerTest(args: readonly string[] = []): BrowserTest {
   return useBrowserTest({ app: 'viewer', storage: 'sqlite', args })
 }
 
-/** Resolve once `predicate` holds (polled every 10 ms); fail after `timeoutMs` naming `what`. */
-export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 /**
  * The official y-websocket provider in Node, announcing `user` before it connects; resolves once
  * synced. It is destroyed after the file's tests, if the test did not destroy it first.
@@ -31,7 +22,7 @@ export async function until(what: string, predicate: () => boolean | Promise<boo
 export async function connectEditor(env: BrowserTest, room: string, user: { name: string; color: string }, token?: string): Promise<StockClient> {
   const editor = createStockClient(env.server.wsUrl, room, { user, params: token ? { token } : {} })
   env.defer(() => editor.destroy())
-  await until(`${user.name} synced`, () => editor.provider.synced)
+  await waitUntil(`${user.name} is synced`, () => editor.provider.synced, { on: [[editor.provider, 'sync']] })
   return editor
 }
 

@@ -4,7 +4,8 @@
  * every id once, none missing, newest on top; the live text equals the editors' text.
  */
 import { expect, it } from 'vitest'
-import { badge, connectEditor, feedIds, screenshot, shownText, storedLog, until, useViewerTest, watchWebSockets } from './fixtures.js'
+import { waitUntil } from '@cowrite/testing'
+import { badge, connectEditor, feedIds, screenshot, shownText, storedLog, useViewerTest, watchWebSockets } from './fixtures.js'
 
 const env = useViewerTest()
 
@@ -18,7 +19,7 @@ it('continues the feed across a server restart with no duplicate and no gap', as
 
   const ada = await connectEditor(env, room, { name: 'Ada', color: '#3e63dd' })
   ada.text.insert(0, 'Before the restart.\n')
-  await until('the viewer to show the first edit', async () => (await shownText(page)) === 'Before the restart.\n')
+  await waitUntil('the viewer shows the first edit', async () => (await shownText(page)) === 'Before the restart.\n')
   const before = await feedIds(page)
   expect(before.length).toBeGreaterThanOrEqual(2) // join, edit
 
@@ -32,18 +33,18 @@ it('continues the feed across a server restart with no duplicate and no gap', as
 
   await env.server.restart()
   await page.waitForSelector('#connection[data-status="live"]')
-  await until('Ada to sync again', () => ada.provider.synced && ada.provider.wsconnected)
+  await waitUntil('Ada is synced again', () => ada.provider.synced && ada.provider.wsconnected)
   const bob = await connectEditor(env, room, { name: 'Bob', color: '#d6409f' })
-  await until('Bob to see Ada’s text', () => bob.text.toString() === ada.text.toString())
+  await waitUntil('Bob sees Ada’s text', () => bob.text.toString() === ada.text.toString())
   bob.text.insert(bob.text.length, 'Bob after the restart.')
   ada.text.delete(0, 7) // "Before "
-  await until('the live text to equal the editors’ text', async () => ada.text.toString() === bob.text.toString() && (await shownText(page)) === ada.text.toString())
+  await waitUntil('the live text equals the editors’ text', async () => ada.text.toString() === bob.text.toString() && (await shownText(page)) === ada.text.toString())
 
   // Leaving flushes each editor's pending edit sums, so after both leaves the log is final.
   bob.destroy()
   ada.destroy()
   let log: Array<{ id: number; type: string }> = []
-  await until('both leaves to be stored', async () => {
+  await waitUntil('both leaves are stored', async () => {
     log = await storedLog(env.server, room)
     return log.filter((event) => event.type === 'leave').length >= 3 // Ada's at the shutdown, then Ada's and Bob's
   })

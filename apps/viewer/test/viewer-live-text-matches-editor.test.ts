@@ -5,7 +5,8 @@
  * second viewer opened afterwards starts from the snapshot and shows the same.
  */
 import { expect, it } from 'vitest'
-import { connectEditor, screenshot, shownText, until, useViewerTest } from './fixtures.js'
+import { waitUntil } from '@cowrite/testing'
+import { connectEditor, screenshot, shownText, useViewerTest } from './fixtures.js'
 
 const env = useViewerTest()
 
@@ -44,17 +45,17 @@ it('shows exactly the editors’ converged text after random concurrent edits', 
     }
     if (step % 20 === 0) await new Promise((resolve) => setImmediate(resolve)) // let updates cross
   }
-  await until('the editors to converge', () => ada.text.toString() === bob.text.toString())
+  await waitUntil('the editors converge', () => ada.text.toString() === bob.text.toString())
   const expected = ada.text.toString()
   // The document stays short enough for CodeMirror to render every line.
   expect(expected.split('\n').length).toBeLessThan(40)
-  await until('the viewer to show the converged text', async () => (await shownText(page)) === expected)
+  await waitUntil('the viewer shows the converged text', async () => (await shownText(page)) === expected)
   await screenshot(page, 'viewer-live-text')
 
   const late = await env.browser.newPage({ viewport: { width: 1280, height: 900 } })
   await late.goto(`${env.server.url}/viewer/shared`)
   await late.waitForSelector('#connection[data-status="live"]')
-  await until('a viewer opened later to show the same text', async () => (await shownText(late)) === expected)
+  await waitUntil('a viewer opened later shows the same text', async () => (await shownText(late)) === expected)
   await page.close()
   await late.close()
 })

@@ -4,7 +4,8 @@
  */
 import { expect, it } from 'vitest'
 import { signToken } from '@cowrite/testing'
-import { connectEditor, shownText, until, useViewerTest } from './fixtures.js'
+import { waitUntil } from '@cowrite/testing'
+import { connectEditor, shownText, useViewerTest } from './fixtures.js'
 
 const SECRET = 'viewer-test-secret'
 const env = useViewerTest(['--auth-secret', SECRET])
@@ -20,7 +21,7 @@ it('follows a room with a view token and explains a missing one', async () => {
   const token = signToken(SECRET, 'secret-plans', 'view', 'Watcher')
   await page.goto(`${env.server.url}/viewer/secret-plans?token=${token}`)
   await page.waitForSelector('#connection[data-status="live"]')
-  await until('the text to show', async () => (await shownText(page)) === 'Only for token holders')
+  await waitUntil('the text shows', async () => (await shownText(page)) === 'Only for token holders')
   await page.waitForSelector('.people .person[data-name="Ada"]')
   const api = requests.filter((url) => new URL(url).pathname.startsWith('/api/'))
   expect(api.length).toBeGreaterThanOrEqual(2) // the room's info and its activity stream

@@ -5,7 +5,8 @@
  * replica of the text with the new document instead of merging the two.
  */
 import { expect, it } from 'vitest'
-import { connectEditor, feedIds, screenshot, shownText, storedLog, until, useViewerTest } from './fixtures.js'
+import { waitUntil } from '@cowrite/testing'
+import { connectEditor, feedIds, screenshot, shownText, storedLog, useViewerTest } from './fixtures.js'
 
 const env = useViewerTest()
 
@@ -16,10 +17,10 @@ it('says the log was reset, shows the new log and the new text', async () => {
   await page.waitForSelector('#connection[data-status="live"]')
   const ada = await connectEditor(env, 'wiped', { name: 'Ada', color: '#8e4ec6' })
   ada.text.insert(0, 'Old text that the wiped server no longer has.')
-  await until('the old text to show', async () => (await shownText(page)) === ada.text.toString())
-  await until('a few events to show', async () => (await feedIds(page)).length >= 2)
+  await waitUntil('the old text shows', async () => (await shownText(page)) === ada.text.toString())
+  await waitUntil('a few events show', async () => (await feedIds(page)).length >= 2)
   ada.destroy()
-  await until('Ada’s leave to show', async () => (await page.$$('.events li.event-leave')).length === 1)
+  await waitUntil('Ada’s leave shows', async () => (await page.$$('.events li.event-leave')).length === 1)
   const before = await feedIds(page)
 
   await env.server.restart({ wipe: true })
@@ -29,7 +30,7 @@ it('says the log was reset, shows the new log and the new text', async () => {
 
   const bob = await connectEditor(env, 'wiped', { name: 'Bob', color: '#c2860a' })
   bob.text.insert(0, 'A fresh start.')
-  await until('the new text, alone, to show', async () => (await shownText(page)) === 'A fresh start.')
+  await waitUntil('the new text, alone, shows', async () => (await shownText(page)) === 'A fresh start.')
   const log = await storedLog(env.server, 'wiped')
   await page.waitForSelector(`.events li.event[data-id="${log.at(-1)!.id}"]`)
   const shown = await feedIds(page)

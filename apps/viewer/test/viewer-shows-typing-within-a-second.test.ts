@@ -4,7 +4,8 @@
  * opened by the viewer. Screenshots of the room (light and dark) and of the overview.
  */
 import { describe, expect, it } from 'vitest'
-import { badge, connectEditor, feedTexts, screenshot, shownText, until, useViewerTest, watchWebSockets } from './fixtures.js'
+import { waitUntil } from '@cowrite/testing'
+import { badge, connectEditor, feedTexts, screenshot, shownText, useViewerTest, watchWebSockets } from './fixtures.js'
 
 const env = useViewerTest()
 
@@ -38,8 +39,8 @@ describe('viewer', () => {
     // Further typing within the coalescing second arrives as one trailing event at most a second later.
     ada.text.insert(14, '.\nSecond line')
     ada.text.delete(0, 6)
-    await until('the live text to follow', async () => (await shownText(page)) === ada.text.toString())
-    await until('the trailing edit in the feed', async () => (await feedTexts(page)).length === 3)
+    await waitUntil('the live text follows', async () => (await shownText(page)) === ada.text.toString())
+    await waitUntil('the trailing edit is in the feed', async () => (await feedTexts(page)).length === 3)
     expect(await shownText(page)).toBe('from Ada.\nSecond line')
     expect(await feedTexts(page)).toEqual(['Ada typed 13 characters and deleted 6 characters', 'Ada typed 14 characters', 'Ada joined'])
     // The kind filter hides edits and shows them again.

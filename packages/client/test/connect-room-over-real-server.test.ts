@@ -1,11 +1,11 @@
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createServer } from '@cowrite/server'
+import { waitUntil } from '@cowrite/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { connectRoom, type RoomSession } from '../src/connect-room.js'
 import { listPeers } from '../src/presence.js'
-import { until } from './helpers.js'
 
 const silent = { logLevel: 'silent' }
 const cleanups: Array<() => unknown> = []
@@ -34,11 +34,11 @@ describe('connectRoom against a real server', () => {
     cleanups.push(() => server.close())
     const a = session(server.url, 'node-room', 'Ada')
     const b = session(server.url, 'node-room', 'Bob')
-    await until('both synced', () => a.state.status === 'synced' && b.state.status === 'synced')
+    await waitUntil('both are synced', () => a.state.status === 'synced' && b.state.status === 'synced')
     a.text.insert(0, 'hello ')
     b.text.insert(0, 'world')
-    await until('convergence', () => a.text.toString() === b.text.toString() && a.text.length === 11)
-    await until('each sees the other', () => listPeers(a).length === 2 && listPeers(b).length === 2)
+    await waitUntil('the texts converge', () => a.text.toString() === b.text.toString() && a.text.length === 11)
+    await waitUntil('each sees the other', () => listPeers(a).length === 2 && listPeers(b).length === 2)
     expect(listPeers(a).map((p) => [p.user.name, p.self])).toEqual([['Ada', true], ['Bob', false]])
   })
 
@@ -48,20 +48,20 @@ describe('connectRoom against a real server', () => {
     cleanups.push(() => server.close())
     const a = session(server.url, 'restart-room', 'Ada')
     const b = session(server.url, 'restart-room', 'Bob')
-    await until('both synced', () => a.state.status === 'synced' && b.state.status === 'synced')
-    await until('presence', () => listPeers(b).some((p) => p.user.name === 'Ada'))
+    await waitUntil('both are synced', () => a.state.status === 'synced' && b.state.status === 'synced')
+    await waitUntil('Bob sees Ada', () => listPeers(b).some((p) => p.user.name === 'Ada'))
 
     await server.close()
-    await until('both reconnecting', () => a.state.status !== 'synced' && b.state.status !== 'synced')
+    await waitUntil('both are reconnecting', () => a.state.status !== 'synced' && b.state.status !== 'synced')
     expect(listPeers(b).some((p) => p.user.name === 'Ada')).toBe(false)
     a.text.insert(0, 'written while the server was down')
 
     server = await createServer({ port, ...silent })
-    await until('both synced again', () => a.state.status === 'synced' && b.state.status === 'synced')
-    await until('the edit arrives', () => b.text.toString() === 'written while the server was down')
+    await waitUntil('both are synced again', () => a.state.status === 'synced' && b.state.status === 'synced')
+    await waitUntil('the edit arrives', () => b.text.toString() === 'written while the server was down')
     // Ada's awareness clock did not change while the server was down: without forgetting the
     // remote meta, Bob would reject her re-announced state until her next 15 s renewal.
-    await until('Ada is back in Bob\'s presence list', () => listPeers(b).some((p) => p.user.name === 'Ada'), 3000)
+    await waitUntil('Ada is back in Bob\'s presence list', () => listPeers(b).some((p) => p.user.name === 'Ada'), { timeoutMs: 3000 })
   })
 
   it.each([401, 403])('a refused upgrade with %i on the API is reported as denied, and retrying stops', async (status) => {
@@ -78,7 +78,7 @@ describe('connectRoom against a real server', () => {
     cleanups.push(() => new Promise((resolve) => fake.close(resolve)))
     const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
     const s = session(url, 'secret-room', 'Eve', 'not-a-valid-token')
-    await until('denied', () => s.state.status === 'denied')
+    await waitUntil('the session is denied', () => s.state.status === 'denied')
     expect(s.state).toEqual({ status: 'denied', code: status })
     const seen = upgrades
     await new Promise((resolve) => setTimeout(resolve, 400)) // several backoff periods: no retry may happen
@@ -91,7 +91,7 @@ describe('connectRoom against a real server', () => {
     const port = (probe.address() as AddressInfo).port
     await new Promise((resolve) => probe.close(resolve))
     const s = session(`http://127.0.0.1:${port}`, 'nobody-home', 'Ada')
-    await until('reconnecting', () => s.state.status === 'reconnecting')
+    await waitUntil('the session is reconnecting', () => s.state.status === 'reconnecting')
     const state = s.state
     expect(state.status === 'reconnecting' && state.retryAt).toBeGreaterThan(Date.now() - 1)
   })

@@ -2,3 +2,4 @@ export { COWRITE_BIN, REPO, assertBuilt, serveCowrite, signToken, type CowritePr
 export { startAppServer, type AppServer, type AppServerOptions } from './app-server.js'
 export { launchChromium, useBrowserTest, type BrowserTest, type BrowserTestOptions } from './browser.js'
 export { createStockClient, type StockClient, type StockClientOptions } from './stock-client.js'
+export { waitUntil, type Listenable, type WaitOptions } from './wait.js'
