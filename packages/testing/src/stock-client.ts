@@ -3,6 +3,7 @@
  * tab runs, in Node. Waiting for the first sync and destroying the client after the test are left
  * to the caller, which knows its own waiting and teardown helpers.
  */
+import { CONTENT } from '@cowrite/protocol'
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
@@ -12,7 +13,7 @@ export interface StockClient {
   readonly doc: Y.Doc
   readonly awareness: Awareness
   readonly provider: WebsocketProvider
-  /** The document's `content` text, the one the editor edits. */
+  /** The document's text (`CONTENT`), the one the editor edits. */
   readonly text: Y.Text
   /** The underlying `ws` socket of the current connection. */
   readonly socket: WebSocket
@@ -28,11 +29,25 @@ export interface StockClientOptions {
   params?: Record<string, string>
 }
 
+/**
+ * y-websocket adds one process `exit` listener per provider in Node and removes it on `destroy`,
+ * so a test holding more than ten clients at once trips Node's leak warning without leaking
+ * anything. Each live stock client raises the limit by the one listener it owns, and gives it
+ * back when destroyed; a limit turned off (0 or Infinity) is left alone.
+ */
+function holdExitListener(): () => void {
+  const limit = process.getMaxListeners()
+  if (limit === 0 || limit === Infinity) return () => {}
+  process.setMaxListeners(limit + 1)
+  return () => process.setMaxListeners(process.getMaxListeners() - 1)
+}
+
 /** Connect to `room` at `wsUrl` (`ws://HOST:PORT`); the provider starts connecting at once. */
 export function createStockClient(wsUrl: string, room: string, options: StockClientOptions = {}): StockClient {
   const doc = options.doc ?? new Y.Doc()
   const awareness = new Awareness(doc)
   if (options.user !== null) awareness.setLocalStateField('user', options.user ?? { name: `user-${doc.clientID}`, color: '#30bced' })
+  const releaseExitListener = holdExitListener()
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     awareness,
     // Node 20 has no global WebSocket; and BroadcastChannel would let same-process clients
@@ -47,7 +62,7 @@ export function createStockClient(wsUrl: string, room: string, options: StockCli
     doc,
     awareness,
     provider,
-    text: doc.getText('content'),
+    text: doc.getText(CONTENT),
     get socket() {
       return provider.ws as unknown as WebSocket
     },
@@ -55,6 +70,7 @@ export function createStockClient(wsUrl: string, room: string, options: StockCli
       if (destroyed) return
       destroyed = true
       provider.destroy()
+      releaseExitListener()
       awareness.destroy()
       doc.destroy()
     },
