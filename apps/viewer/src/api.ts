@@ -1,19 +1,10 @@
 /**
  * The viewer's reads of the HTTP API (`/api/rooms`, `/api/rooms/<room>`), on the server that
  * served the page, carrying the page's `?token=` when there is one. The streams are
- * followActivity's (@cowrite/client); the viewer opens no WebSocket.
+ * followActivity's (@cowrite/client); the viewer opens no WebSocket. The answers' shapes are
+ * @cowrite/protocol's, as the server writes them.
  */
-
-export interface RoomSummary {
-  name: string
-  connections: number
-  length: number
-  updatedAt: string | null
-}
-
-export interface RoomInfo extends RoomSummary {
-  users: Array<{ name: string; color: string | null }>
-}
+import type { ErrorBody, RoomInfo, RoomSummary } from '@cowrite/protocol'
 
 /** The server and the credentials this page was opened with. */
 export interface ViewerContext {
@@ -37,7 +28,7 @@ async function getJson<T>(context: ViewerContext, path: string): Promise<T> {
   if (context.token) url.searchParams.set('token', context.token)
   const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' })
   if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: string } | null
+    const body = (await response.json().catch(() => null)) as Partial<ErrorBody> | null
     throw new ApiError(response.status, body?.error ?? `${response.status} ${response.statusText}`)
   }
   return (await response.json()) as T

@@ -3,7 +3,7 @@
  * "Bob left"; relative times ("just now", "3 min ago"); a stable colour for a user without one.
  * Pure functions, no DOM.
  */
-import { USER_COLORS } from '@cowrite/client'
+import { colorForName } from '@cowrite/client'
 import type { ActivityEvent, ActivityUser } from '@cowrite/protocol'
 
 /** What the feed's kind filter distinguishes. */
@@ -14,13 +14,9 @@ export function userName(user: ActivityUser): string {
   return user?.name || 'Someone'
 }
 
-/** The user's own colour, else one picked from the name so it stays the same everywhere. */
+/** The user's own colour, else the one the client picks from the name, so it stays the same everywhere. */
 export function userColor(user: ActivityUser): string {
-  if (user?.color) return user.color
-  const name = userName(user)
-  let hash = 0
-  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) >>> 0
-  return USER_COLORS[hash % USER_COLORS.length]!
+  return user?.color || colorForName(userName(user))
 }
 
 function characters(n: number): string {

@@ -6,8 +6,8 @@
  * list is reloaded, since anything may have happened meanwhile.
  */
 import { followActivity } from '@cowrite/client'
-import type { ActivityEvent } from '@cowrite/protocol'
-import { fetchRoom, fetchRooms, viewerHref, type RoomSummary, type ViewerContext } from './api.js'
+import type { ActivityEvent, RoomSummary } from '@cowrite/protocol'
+import { fetchRoom, fetchRooms, viewerHref, type ViewerContext } from './api.js'
 import { connectionBadge } from './connection-badge.js'
 import { describe, relativeTime, sizeLabel, userColor } from './describe.js'
 

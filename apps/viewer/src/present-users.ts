@@ -2,7 +2,8 @@
  * Who is in the room now: the users `GET /api/rooms/<room>` reports, reloaded (coalesced) after
  * each join and leave and after every reconnection.
  */
-import { ApiError, fetchRoom, type RoomInfo, type ViewerContext } from './api.js'
+import type { RoomInfo } from '@cowrite/protocol'
+import { ApiError, fetchRoom, type ViewerContext } from './api.js'
 import { userColor } from './describe.js'
 
 export interface PresentUsers {

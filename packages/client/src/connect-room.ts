@@ -7,7 +7,7 @@
  * neutralised on every close, so the state we report is the schedule that really runs.
  * Binding an editor is collab-editor.ts's job.
  */
-import { assertRoomName } from '@cowrite/protocol'
+import { assertRoomName, CONTENT } from '@cowrite/protocol'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
@@ -51,7 +51,7 @@ export interface ConnectRoomOptions {
 export interface RoomSession {
   readonly room: string
   readonly doc: Y.Doc
-  /** The shared text, `doc.getText('content')`. */
+  /** The shared text, `doc.getText(CONTENT)`. */
   readonly text: Y.Text
   readonly provider: WebsocketProvider
   readonly awareness: Awareness
@@ -83,7 +83,7 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
   const room = assertRoomName(options.room)
   const { wsUrl, httpUrl } = serverUrls(options.url)
   const doc = new Y.Doc()
-  const text = doc.getText('content')
+  const text = doc.getText(CONTENT)
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     connect: false,
     params: options.token ? { token: options.token } : {},

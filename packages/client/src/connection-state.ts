@@ -7,6 +7,7 @@
  *
  * The wiring to y-websocket, `window` and `document` lives in connect-room.ts.
  */
+import { CloseCode } from '@cowrite/protocol'
 import { backoffDelay, type BackoffOptions } from './backoff.js'
 
 /**
@@ -80,9 +81,16 @@ export interface ConnectionMachine {
   stop(): void
 }
 
-/** Close codes in 4400–4499 mean the server decided; retrying cannot help (4401 expired token, 4403 forbidden). */
+/** Close codes in 4400–4499 mean the server decided; retrying cannot help (an expired token, a view-only socket that wrote). */
 function isRefusal(code: number | undefined): code is number {
   return code !== undefined && code >= 4400 && code < 4500
+}
+
+/** The `denied` code for a refusing close code: 401 and 403 as the HTTP check says them, any other as sent. */
+function deniedCode(closeCode: number): number {
+  if (closeCode === CloseCode.tokenExpired) return 401
+  if (closeCode === CloseCode.viewOnly) return 403
+  return closeCode
 }
 
 export function createConnectionMachine(options: ConnectionMachineOptions): ConnectionMachine {
@@ -157,7 +165,7 @@ export function createConnectionMachine(options: ConnectionMachineOptions): Conn
       if (state.status !== 'connecting' && state.status !== 'synced') return
       if (isRefusal(info.code)) {
         clearTimer()
-        return set({ status: 'denied', code: info.code === 4401 ? 401 : info.code === 4403 ? 403 : info.code })
+        return set({ status: 'denied', code: deniedCode(info.code) })
       }
       if (info.wasOpen || socketOpened || state.status === 'synced') return scheduleRetry()
       // Never opened: either the server is unreachable or it refused the upgrade. Stay

@@ -2,11 +2,14 @@
  * Who is in the room: the awareness states with a `user`, and where each one's cursor is.
  * Rendering them is the app's business.
  */
+import { readAwarenessUser } from '@cowrite/protocol'
 import * as Y from 'yjs'
 import type { RoomSession, UserInfo } from './connect-room.js'
+import { colorForName } from './user-color.js'
 
 export interface Peer {
   clientId: number
+  /** The name and colour as everyone sees them (no `colorLight`). */
   user: UserInfo
   /** This browser tab. */
   self: boolean
@@ -19,17 +22,22 @@ interface CursorState {
   head?: unknown
 }
 
-function isUser(value: unknown): value is UserInfo {
-  return typeof value === 'object' && value !== null && typeof (value as UserInfo).name === 'string' && typeof (value as UserInfo).color === 'string'
-}
-
-/** Everyone in the room with a user, this tab first, then by name. */
+/**
+ * Everyone in the room with a user, this tab first, then by name. Users are read by the
+ * protocol's one rule (`readAwarenessUser`: names capped, colours checked), as the server reads
+ * them; one without a usable colour gets the colour picked from its name.
+ */
 export function listPeers(session: RoomSession): Peer[] {
   const peers: Peer[] = []
   session.awareness.getStates().forEach((state, clientId) => {
-    const user = (state as { user?: unknown }).user
-    if (!isUser(user)) return
-    peers.push({ clientId, user, self: clientId === session.doc.clientID, cursor: cursorIndex(session, (state as { cursor?: CursorState }).cursor) })
+    const user = readAwarenessUser(state)
+    if (!user) return
+    peers.push({
+      clientId,
+      user: { name: user.name, color: user.color ?? colorForName(user.name) },
+      self: clientId === session.doc.clientID,
+      cursor: cursorIndex(session, (state as { cursor?: CursorState }).cursor),
+    })
   })
   return peers.sort((a, b) => Number(b.self) - Number(a.self) || a.user.name.localeCompare(b.user.name) || a.clientId - b.clientId)
 }

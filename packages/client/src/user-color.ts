@@ -1,6 +1,7 @@
 /**
  * Pleasant, distinguishable user colours: saturated enough for a caret and a name label with
- * white text, each with a translucent light variant for selections.
+ * white text, each with a translucent light variant for selections; and the colour shown for a
+ * user who announced none.
  */
 import type { UserInfo } from './connect-room.js'
 
@@ -27,4 +28,11 @@ export function lightColor(color: string): string {
 export function makeUser(name: string, random: () => number = Math.random): UserInfo {
   const color = USER_COLORS[Math.floor(random() * USER_COLORS.length)] ?? USER_COLORS[0]!
   return { name, color, colorLight: lightColor(color) }
+}
+
+/** The colour of a user who announced none, picked from `name` so every tab and app shows the same one. */
+export function colorForName(name: string): string {
+  let hash = 0
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) >>> 0
+  return USER_COLORS[hash % USER_COLORS.length]!
 }

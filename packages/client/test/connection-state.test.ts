@@ -1,3 +1,4 @@
+import { CloseCode } from '@cowrite/protocol'
 import { describe, expect, it } from 'vitest'
 import { createConnectionMachine, type AccessCheck, type ConnectionState } from '../src/connection-state.js'
 
@@ -268,8 +269,8 @@ describe('connection state machine', () => {
   })
 
   it.each([
-    [4401, 401],
-    [4403, 403],
+    [CloseCode.tokenExpired, 401],
+    [CloseCode.viewOnly, 403],
     [4404, 4404],
   ])('close code %i means denied (%i) without retrying', (closeCode, code) => {
     const h = harness()
