@@ -33,15 +33,29 @@ export function shareFrame(message: Uint8Array): SharedFrame {
   return { message, frame }
 }
 
-/** ws's private fields this relies on (ws is pinned once for the workspace). */
+/**
+ * ws's private fields this relies on, as in the pinned ws 8 (lib/websocket.js, lib/sender.js):
+ * `_socket` is the raw stream, `_sender._state` is 0 (DEFAULT) while no frame is being compressed
+ * or queued, and `_sender._queue` holds frames waiting behind one. The test
+ * shared-frame-relies-on-ws-internals.test.ts fails loudly if a ws upgrade changes them.
+ */
 interface WsInternals {
   _socket?: Duplex
-  _sender?: { _state: number; _queue: unknown[] }
+  _sender?: { _state?: unknown; _queue?: unknown }
 }
 
-/** Write a shared frame to an open socket. */
+/** The sender's state while it is idle (ws's `DEFAULT`). */
+const SENDER_IDLE = 0
+
+/** Whether `socket` has ws's internals as expected; the public `send` is used otherwise. */
+export function canWriteSharedFrames(socket: WebSocket): boolean {
+  const { _socket: raw, _sender: sender } = socket as unknown as WsInternals
+  return typeof raw?.write === 'function' && typeof sender?._state === 'number' && Array.isArray(sender._queue)
+}
+
+/** Write a shared frame to an open socket: its bytes when ws's sender is idle, else through `ws.send`. */
 export function writeSharedFrame(socket: WebSocket, shared: SharedFrame): void {
   const { _socket: raw, _sender: sender } = socket as unknown as WsInternals
-  if (raw && sender && sender._state === 0 && sender._queue.length === 0) raw.write(shared.frame)
+  if (canWriteSharedFrames(socket) && sender!._state === SENDER_IDLE && (sender!._queue as unknown[]).length === 0) raw!.write(shared.frame)
   else socket.send(shared.message, { binary: true })
 }
