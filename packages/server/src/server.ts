@@ -20,7 +20,7 @@ import { createLocalFanout } from './fanout/local.js'
 import { ActivityHub } from './stream/activity-hub.js'
 import { createMemoryStorage } from './storage/memory.js'
 import type { Connection } from './sync/connection.js'
-import { createUpgradeHandler } from './sync/upgrade.js'
+import { createUpgradeHandler } from './http/upgrade.js'
 
 export interface CowriteServer {
   /** `http://HOST:PORT` with the port actually bound. */

@@ -11,7 +11,7 @@ import type { ActivityUser, NewActivityEvent } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Peer } from '../rooms/peer.js'
 import type { Room, RoomObserver } from '../rooms/room.js'
-import type { ActivityLog } from './activity-log.js'
+import type { ActivityLog } from '../storage/activity-log.js'
 import type { ActivitySink } from './activity-sink.js'
 
 export interface ActivityTrackerOptions {

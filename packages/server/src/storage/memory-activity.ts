@@ -3,7 +3,7 @@
  * restarted server never reissues an id a viewer may still hold.
  */
 import type { ActivityEvent, NewActivityEvent } from '@cowrite/protocol'
-import type { ActivityLog } from '../activity/activity-log.js'
+import type { ActivityLog } from './activity-log.js'
 
 export function createMemoryActivityLog(retention: number, now = Date.now()): ActivityLog {
   let events: ActivityEvent[] = []

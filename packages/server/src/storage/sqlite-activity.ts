@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { ActivityEvent, NewActivityEvent } from '@cowrite/protocol'
-import type { ActivityLog } from '../activity/activity-log.js'
+import type { ActivityLog } from './activity-log.js'
 
 /** Excess events tolerated before retention deletes a chunk of the oldest. */
 const PRUNE_SLACK = 256

@@ -3,7 +3,7 @@
  * the commit queue `append`s every update before any other client receives it. Implementations
  * live one per file beside this one; the room never knows which it talks to.
  */
-import type { ActivityLog } from '../activity/activity-log.js'
+import type { ActivityLog } from './activity-log.js'
 
 /** Updates of one room produced in one event-loop turn, with the room's text length after them. */
 export interface RoomAppend {

@@ -1,7 +1,7 @@
 /**
  * The stored activity log: one strictly increasing id sequence over all rooms, never reused
  * (not even across restarts), with the oldest events dropped past a retention count. Each store
- * keeps it beside its documents (storage/memory-activity.ts, storage/sqlite-activity.ts).
+ * keeps it beside its documents (memory-activity.ts, sqlite-activity.ts).
  */
 import type { ActivityEvent, NewActivityEvent } from '@cowrite/protocol'
 

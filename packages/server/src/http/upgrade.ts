@@ -8,12 +8,12 @@ import type { Duplex } from 'node:stream'
 import type { WebSocketServer } from 'ws'
 import { isValidRoomName } from '@cowrite/protocol'
 import type { Authorizer } from '../auth/authorize.js'
-import { refuseUpgrade } from '../http/json.js'
-import { describeBadTarget, parseRequestTarget, redactTarget, requestToken } from '../http/request-target.js'
+import { refuseUpgrade } from './json.js'
+import { describeBadTarget, parseRequestTarget, redactTarget, requestToken } from './request-target.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
-import { Connection, type ConnectionLimits } from './connection.js'
+import { Connection, type ConnectionLimits } from '../sync/connection.js'
 
 export interface UpgradeContext {
   wss: WebSocketServer
