@@ -9,6 +9,7 @@ import * as encoding from 'lib0/encoding'
 import { pino } from 'pino'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
+import type { Fanout, FanoutHandler } from '../../src/fanout/fanout.js'
 import { createLocalFanout } from '../../src/fanout/local.js'
 import { createMetrics } from '../../src/metrics.js'
 import { AWARENESS_DEFAULTS } from '../../src/rooms/awareness-relay.js'
@@ -36,8 +37,8 @@ export interface SimRoom {
   close(): Promise<void>
 }
 
-/** A room named `name` over a fresh memory store (or `storage`), with `observer`. */
-export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, storage: Storage = createMemoryStorage()): SimRoom {
+/** A room named `name` over a fresh memory store (or `storage`), with `observer`, relaying through `fanout`. */
+export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, storage: Storage = createMemoryStorage(), fanout: Fanout = createLocalFanout()): SimRoom {
   const logs: SimRoom['logs'] = []
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as SimRoom['logs'][number]) })
   const metrics = createMetrics({ processMetrics: false })
@@ -46,7 +47,7 @@ export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, s
     log,
     metrics,
     commits,
-    fanout: createLocalFanout(),
+    fanout,
     observer,
     awareness: AWARENESS_DEFAULTS,
     onIdle: () => {},
@@ -63,15 +64,42 @@ export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, s
   }
 }
 
-/** One message in flight. */
+/**
+ * Fan-outs of two instances joined as a shared one (Redis, say) would join them: each delivers
+ * its own rooms' messages locally and hands them to the other instance as remote ones; the carrier
+ * (`cross`) may queue what crosses instead, for the network to deliver in any order.
+ */
+export function linkedFanouts(cross: (deliver: () => void) => void = (deliver) => deliver()): [Fanout, Fanout] {
+  const handlers = [new Map<string, Set<FanoutHandler>>(), new Map<string, Set<FanoutHandler>>()]
+  const fanout = (self: number): Fanout => ({
+    publish(room, message) {
+      for (const handler of handlers[self]!.get(room) ?? []) handler(message)
+      cross(() => {
+        for (const handler of handlers[1 - self]!.get(room) ?? []) handler({ ...message, except: null, remote: true })
+      })
+    },
+    subscribe(room, handler) {
+      const set = handlers[self]!.get(room) ?? new Set()
+      handlers[self]!.set(room, set.add(handler))
+    },
+    unsubscribe(room, handler) {
+      handlers[self]!.get(room)?.delete(handler)
+    },
+  })
+  return [fanout(0), fanout(1)]
+}
+
+/** One message in flight, on a link that may go down. */
 interface Packet {
   deliver(): void
-  link: SimLink
+  link: { readonly open: boolean }
 }
 
 /** The network: every message in flight, delivered in an order the seed decides. */
 export class SimNetwork {
   private readonly inFlight: Packet[] = []
+  /** The link between instances, which never goes down (a lost instance link is a reconnect to the store). */
+  readonly backbone = { open: true }
 
   constructor(readonly random: Random) {}
 
@@ -79,7 +107,7 @@ export class SimNetwork {
     return this.inFlight.length
   }
 
-  send(link: SimLink, deliver: () => void): void {
+  send(link: Packet['link'], deliver: () => void): void {
     this.inFlight.push({ link, deliver })
   }
 
