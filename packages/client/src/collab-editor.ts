@@ -1,9 +1,10 @@
 /**
  * `collabEditor`: the CodeMirror 6 extensions that make an editor a view of a room's shared text.
- * Sync, remote cursors and undo come from y-codemirror.next; the rest is a plain-text/Markdown
- * editing setup. Undo is a per-user `Y.UndoManager` tracking only this editor's own changes: there
- * is deliberately no CodeMirror `history()`, which would record remote changes too and let one
- * person's undo revert another person's text.
+ * Sync, remote cursors and undo come from y-codemirror.next (its caret labels made to follow
+ * renames by renamed-carets.ts); the rest is a plain-text/Markdown editing setup. Undo is a
+ * per-user `Y.UndoManager` tracking only this editor's own changes: there is deliberately no
+ * CodeMirror `history()`, which would record remote changes too and let one person's undo revert
+ * another person's text.
  */
 import { defaultKeymap, indentLess, indentMore } from '@codemirror/commands'
 import { markdown } from '@codemirror/lang-markdown'
@@ -19,12 +20,11 @@ import {
   keymap,
   lineNumbers,
   rectangularSelection,
-  ViewPlugin,
-  type WidgetType,
 } from '@codemirror/view'
-import { yCollab, yRemoteSelections, yUndoManagerKeymap } from 'y-codemirror.next'
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
 import type { RoomSession } from './connect-room.js'
+import { renamedCarets } from './renamed-carets.js'
 
 /**
  * CSS custom property names for the default highlight colours, so a page can restyle syntax
@@ -69,31 +69,6 @@ const remoteCursorTheme = EditorView.theme({
   '.cm-ySelectionCaret:hover .cm-ySelectionInfo': { opacity: 0.25 },
 })
 
-/**
- * y-codemirror.next 0.3.6's caret widget compares colours only (its `eq` and `compare`), so when
- * someone renames themselves, everyone else keeps showing the old label until that caret moves.
- * The widget class is not exported: this plugin, placed after yCollab, finds it among the remote
- * selection decorations and makes it compare names too, before CodeMirror diffs the widgets.
- */
-const renamedCaretsRedraw = ViewPlugin.define((view) => {
-  const patch = () => {
-    view.plugin(yRemoteSelections)?.decorations.between(0, view.state.doc.length, (_from, _to, decoration) => {
-      const widget = (decoration.spec as { widget?: WidgetType }).widget as (WidgetType & { color?: string; name?: string }) | undefined
-      if (!widget || widget.name === undefined) return
-      const prototype = Object.getPrototypeOf(widget) as { eq: (other: unknown) => boolean; compare: (other: unknown) => boolean; cowriteNamed?: true }
-      if (prototype.cowriteNamed) return false
-      prototype.cowriteNamed = true
-      prototype.eq = prototype.compare = function (this: { color: string; name: string }, other: unknown) {
-        const that = other as { color?: string; name?: string }
-        return that.color === this.color && that.name === this.name
-      }
-      return false
-    })
-  }
-  patch()
-  return { update: patch }
-})
-
 export interface CollabEditorOptions {
   /** Extra key bindings, ahead of the defaults. */
   keys?: Parameters<typeof keymap.of>[0]
@@ -124,8 +99,7 @@ export function collabEditor(session: RoomSession, options: CollabEditorOptions 
     EditorView.lineWrapping,
     EditorState.readOnly.of(session.readOnly),
     keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, { key: 'Tab', run: indentMore, shift: indentLess }, ...defaultKeymap]),
-    yCollab(session.text, session.awareness, { undoManager }),
-    renamedCaretsRedraw,
+    renamedCarets(yCollab(session.text, session.awareness, { undoManager }), session.awareness),
     remoteCursorTheme,
   ]
 }
