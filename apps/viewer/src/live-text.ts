@@ -1,14 +1,18 @@
 /**
  * The room's document, live and read-only: a Y.Doc replica fed by the `?doc=1` stream's base64
- * updates, mirrored into a CodeMirror view that cannot be edited.
+ * updates, shown by a CodeMirror view bound to the replica's text with y-codemirror.next
+ * (@cowrite/client's `readOnlyText`), which replays each update into the view.
  *
- * Each `snapshot` (one per (re)connection) rebuilds the replica from scratch, so a server whose
- * store was wiped never leaves old text merged into the new; the view then changes only the span
- * that differs. Live `update`s are applied to the replica and its text delta is replayed into the
- * view as one transaction. Nothing is ever sent back: the viewer has no socket to send on.
+ * Each `snapshot` (one per (re)connection) replaces the replica with a new one, so a server whose
+ * store was wiped never leaves old text merged into the new: the view is unbound, changed only
+ * in the span that differs, and bound to the new replica. Nothing is ever sent back: the viewer
+ * has no socket to send on.
  */
-import { EditorState, type ChangeSpec } from '@codemirror/state'
+import { readOnlyText } from '@cowrite/client'
+import { CONTENT } from '@cowrite/protocol'
+import { Compartment, EditorState, type ChangeSpec } from '@codemirror/state'
 import { EditorView, lineNumbers } from '@codemirror/view'
+import { fromBase64 } from 'lib0/buffer'
 import * as Y from 'yjs'
 
 export interface LiveText {
@@ -20,16 +24,8 @@ export interface LiveText {
   destroy(): void
 }
 
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
-}
-
-/** The one change turning `from` into `to`: their common prefix and suffix are kept. */
-function diff(from: string, to: string): ChangeSpec | null {
-  if (from === to) return null
+/** The one change turning `from` into `to` (none when equal): their common prefix and suffix are kept. */
+function diff(from: string, to: string): ChangeSpec {
   let start = 0
   const shorter = Math.min(from.length, to.length)
   while (start < shorter && from.charCodeAt(start) === to.charCodeAt(start)) start++
@@ -49,13 +45,13 @@ const theme = EditorView.theme({
 
 export function liveText(parent: HTMLElement): LiveText {
   let doc = new Y.Doc()
+  const binding = new Compartment()
   const view = new EditorView({
     parent,
     state: EditorState.create({
       doc: '',
       extensions: [
-        EditorState.readOnly.of(true),
-        EditorView.editable.of(false),
+        binding.of(readOnlyText(doc.getText(CONTENT))),
         EditorView.lineWrapping,
         lineNumbers(),
         theme,
@@ -64,40 +60,25 @@ export function liveText(parent: HTMLElement): LiveText {
     }),
   })
 
-  const follow = (replica: Y.Doc) => {
-    replica.getText('content').observe((event) => {
-      const changes: ChangeSpec[] = []
-      let position = 0
-      for (const part of event.delta) {
-        if (part.retain !== undefined) position += part.retain
-        else if (part.delete !== undefined) {
-          changes.push({ from: position, to: position + part.delete })
-          position += part.delete
-        } else if (typeof part.insert === 'string') changes.push({ from: position, insert: part.insert })
-      }
-      // Positions in a delta refer to the text before the change, as CodeMirror's changes do.
-      if (changes.length > 0) view.dispatch({ changes })
-    })
-  }
-
-  follow(doc)
   return {
     view,
     snapshot(update) {
       const next = new Y.Doc()
       Y.applyUpdate(next, fromBase64(update))
-      const change = diff(view.state.doc.toString(), next.getText('content').toString())
+      const text = next.getText(CONTENT)
+      // Unbound first: a bound view writes its own changes into the replica it shows. The new
+      // binding then starts from the view's text, by then the new replica's.
+      view.dispatch({ effects: binding.reconfigure([]) })
+      view.dispatch({ changes: diff(view.state.doc.toString(), text.toString()), effects: binding.reconfigure(readOnlyText(text)) })
       doc.destroy()
       doc = next
-      follow(doc)
-      if (change) view.dispatch({ changes: change })
     },
     update(update) {
       Y.applyUpdate(doc, fromBase64(update))
     },
     destroy() {
-      doc.destroy()
       view.destroy()
+      doc.destroy()
     },
   }
 }

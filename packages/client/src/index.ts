@@ -4,6 +4,7 @@
  */
 export { connectRoom, type ConnectRoomOptions, type RoomSession, type UserInfo } from './connect-room.js'
 export { collabEditor, type CollabEditorOptions } from './collab-editor.js'
+export { readOnlyText } from './read-only-text.js'
 export { createConnectionMachine, type ConnectionState, type ConnectionMachine, type ConnectionMachineOptions, type AccessCheck, type CloseInfo, type Timers } from './connection-state.js'
 export { backoffDelay, backoffCeiling, BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js'
 export { checkAccess, type AccessCheckOptions } from './access-check.js'
