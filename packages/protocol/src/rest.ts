@@ -31,8 +31,14 @@ export interface ErrorBody {
 /** `GET /healthz`. */
 export interface HealthBody {
   ok: boolean
-  instance?: string
+  /** This instance's name (`--instance-id`). */
+  instance: string
+  /** Under scale-out: `ok` or what fails. */
+  redis?: string
+  storage?: string
+  /** What fails, in words, when not ok. */
   error?: string
+  /** Rooms whose last write or load failed. */
   rooms?: string[]
   failures?: Array<{ room: string; operation: 'write' | 'load'; error: string }>
 }

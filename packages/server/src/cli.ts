@@ -31,6 +31,8 @@ Flags (environment variable in brackets):
   --activity-retention N   activity events kept, oldest dropped [COWRITE_ACTIVITY_RETENTION] (${DEFAULT_ACTIVITY_RETENTION})
   --auth-secret SECRET     enables tokens: the HS256 key [COWRITE_AUTH_SECRET] (auth off)
   --allowed-origins LIST   comma list of Origins allowed to open WebSockets [COWRITE_ALLOWED_ORIGINS] (any)
+  --redis URL              redis://HOST:PORT[/DB]: join the other instances (needs postgres://) [COWRITE_REDIS_URL] (none)
+  --instance-id ID         this instance's name in logs, /healthz and Redis [COWRITE_INSTANCE_ID] (<hostname>-<pid>)
   -h, --help               show this help
 
 cowrite token prints a token signed with --auth-secret (or COWRITE_AUTH_SECRET): ROOM is a room,
@@ -52,6 +54,8 @@ const FLAGS = {
   'activity-retention': ['COWRITE_ACTIVITY_RETENTION'],
   'auth-secret': ['COWRITE_AUTH_SECRET'],
   'allowed-origins': ['COWRITE_ALLOWED_ORIGINS'],
+  redis: ['COWRITE_REDIS_URL'],
+  'instance-id': ['COWRITE_INSTANCE_ID'],
 } as const satisfies Record<string, readonly string[]>
 
 type Flag = keyof typeof FLAGS
@@ -101,7 +105,11 @@ async function serve(args: string[]): Promise<void> {
     return
   }
   const logger = createLogger(setting(values, 'log-level') ?? DEFAULTS.logLevel)
-  const storage = openStorage(setting(values, 'storage') ?? 'sqlite', resolve(setting(values, 'data') ?? './data'), logger, integer(values, 'activity-retention'))
+  const kind = setting(values, 'storage') ?? 'sqlite'
+  if (setting(values, 'redis') && !/^postgres(ql)?:\/\//.test(kind)) {
+    throw new UsageError(`--redis joins instances sharing one store: it needs --storage postgres://…, not ${JSON.stringify(kind)}`)
+  }
+  const storage = openStorage(kind, resolve(setting(values, 'data') ?? './data'), logger, integer(values, 'activity-retention'))
   const server = await createServer({
     host: setting(values, 'host'),
     port: integer(values, 'port'),
@@ -117,6 +125,8 @@ async function serve(args: string[]): Promise<void> {
       ?.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    redis: setting(values, 'redis'),
+    instanceId: setting(values, 'instance-id'),
     processMetrics: true,
     // The apps' build output, found from this file: packages/server/dist/cli.js → apps/*/dist.
     editorDir: fileURLToPath(new URL('../../../apps/editor/dist/', import.meta.url)),

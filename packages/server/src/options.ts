@@ -8,6 +8,13 @@ import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
 
 export interface ServerOptions {
+  /**
+   * `redis://HOST:PORT[/DB]`: join the other instances on that Redis. Needs a shared store
+   * (`storage.shared`, PostgreSQL). Default: none (one instance).
+   */
+  redis?: string
+  /** This instance's name in logs, `/healthz` and Redis messages. Default `<hostname>-<pid>`. */
+  instanceId?: string
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string
   /** Port; 0 picks a free one. Default 1234. */

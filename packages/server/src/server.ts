@@ -3,6 +3,7 @@
  * everything it owns (rooms, storage, metrics, timers) hanging off the returned object, so any
  * number of servers can run in one process.
  */
+import { hostname } from 'node:os'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
@@ -16,7 +17,10 @@ import { DEFAULTS, type ServerOptions } from './options.js'
 import { ActivityTracker } from './activity/activity-tracker.js'
 import { AWARENESS_DEFAULTS } from './rooms/awareness-relay.js'
 import { RoomRegistry } from './rooms/room-registry.js'
+import type { Fanout } from './fanout/fanout.js'
 import { createLocalFanout } from './fanout/local.js'
+import { createRedisFanout, type RedisFanout } from './fanout/redis.js'
+import { createHealth } from './http/health.js'
 import { ActivityHub } from './stream/activity-hub.js'
 import { createMemoryStorage } from './storage/memory.js'
 import type { Connection } from './sync/connection.js'
@@ -57,12 +61,19 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     log,
   )
   const tracker = new ActivityTracker(storage.activity, hub, log, options.activity)
+  const instance = options.instanceId ?? `${hostname()}-${process.pid}`
+  let redis: RedisFanout | undefined
+  if (options.redis) {
+    if (!storage.shared) throw new Error('--redis joins instances that share one store: use --storage postgres://… (SQLite and memory belong to one process)')
+    redis = await createRedisFanout({ url: options.redis, instanceId: instance, log })
+  }
+  const fanout: Fanout = redis ?? createLocalFanout()
   const registry = new RoomRegistry({
     storage,
     log,
     metrics,
     observer: tracker,
-    fanout: createLocalFanout(),
+    fanout,
     unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs,
     awareness: { ...AWARENESS_DEFAULTS, ...options.awareness },
   })
@@ -77,6 +88,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     log,
     stream: { hub, registry, activity: storage.activity },
     corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin,
+    health: createHealth({ instance, registry, redis: redis && (() => redis!.status) }),
     statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }),
   })
   /** The answer in progress on each socket: a parser error behind it waits until it is sent. */
@@ -149,6 +161,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     wss.close()
     http.closeAllConnections()
     await stopped
+    await redis?.close()
     await storage.close()
     log.info({ unstoredRooms: unstoredRooms.length }, 'server closed')
     return { unstoredRooms }

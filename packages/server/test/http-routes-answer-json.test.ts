@@ -15,7 +15,7 @@ describe('HTTP routes', () => {
     const server = await startServer(scope)
     const health = await server.get('/healthz')
     expect(health.status).toBe(200)
-    expect(health.json()).toEqual({ ok: true })
+    expect(health.json()).toEqual({ ok: true, instance: expect.stringMatching(/-\d+$/) })
     expect(health.headers.get('access-control-allow-origin')).toBe('*')
 
     expect((await server.get('/api/rooms')).json()).toEqual([])

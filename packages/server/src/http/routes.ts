@@ -23,6 +23,8 @@ export interface RoutesContext {
   metrics: Metrics
   log: Logger
   corsOrigin: string
+  /** The `/healthz` answer (http/health.ts). */
+  health: () => { status: number; body: unknown }
   /** The apps' built files, asked for any path the API does not own; none without it. */
   statics?: StaticFiles
 }
@@ -94,14 +96,8 @@ export function createRoutes(context: RoutesContext) {
     }
     const path = url.pathname
     if (path === '/healthz') {
-      const failing = registry.failing()
-      if (failing.length === 0) return sendJson(response, 200, { ok: true })
-      return sendJson(response, 503, {
-        ok: false,
-        error: 'storage failing',
-        rooms: failing.map((room) => room.name),
-        failures: failing.map(({ name, operation, error }) => ({ room: name, operation, error: error.message })),
-      })
+      const { status, body } = context.health()
+      return sendJson(response, status, body)
     }
     if (path === '/metrics') {
       const body = await metrics.registry.metrics()

@@ -37,9 +37,10 @@ export const AWARENESS_DEFAULTS: AwarenessLimits = {
   relayIntervalMs: 50,
 }
 
-/** Where the relay's messages go: every socket of the room, or one. */
+/** Where the relay's messages go: everyone in the room (every instance), this instance's sockets, or one. */
 export interface AwarenessOutlet<Peer> {
   broadcast(message: Uint8Array): void
+  deliver(message: Uint8Array): void
   send(peer: Peer, message: Uint8Array): void
   /** The states a peer owns changed (its user may now be known). */
   presenceChanged(peer: Peer): void
@@ -62,8 +63,12 @@ export class AwarenessRelay<Peer> {
   readonly awareness: awarenessProtocol.Awareness
   /** Each socket with the client ids it owns. */
   private readonly owners = new Map<Peer, Set<number>>()
-  /** Ids changed since the last relayed message. */
+  /** Ids changed here since the last relayed message. */
   private readonly changed = new Set<number>()
+  /** Ids changed by other instances since then: relayed to this instance's sockets only. */
+  private readonly changedRemotely = new Set<number>()
+  /** The instance whose sockets own each remote id. */
+  private readonly sources = new Map<number, string>()
   private relayTimer: NodeJS.Timeout | undefined
   private lastRelay = -Infinity
   private readonly pruneTimer: NodeJS.Timeout
@@ -155,8 +160,14 @@ export class AwarenessRelay<Peer> {
   }
 
   /** Apply an awareness update from another instance (its sockets' states, bounded there). */
-  receiveRemote(update: Uint8Array): void {
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, 'remote')
+  receiveRemote(update: Uint8Array, source: string): void {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, { source })
+  }
+
+  /** Remove the states another instance relayed: it stopped, and its sockets with it. */
+  forgetSource(source: string): void {
+    const ids = [...this.sources].filter(([, owner]) => owner === source).map(([id]) => id)
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, { source })
   }
 
   /** Stop the timers; the relay must not be used afterwards. */
@@ -185,6 +196,13 @@ export class AwarenessRelay<Peer> {
   }
 
   private onUpdate({ added, updated, removed }: AwarenessChanges, origin: unknown): void {
+    const remote = (origin as { source?: unknown } | null)?.source
+    if (typeof remote === 'string') {
+      for (const id of [...added, ...updated]) this.sources.set(id, remote)
+      for (const id of removed) this.sources.delete(id)
+      for (const id of [...added, ...updated, ...removed]) this.changedRemotely.add(id)
+      return this.scheduleRelay()
+    }
     const ids = origin === null ? undefined : this.owners.get(origin as Peer)
     if (ids) {
       // An id moves to the socket that last changed it (a client reconnecting on a new socket).
@@ -196,7 +214,10 @@ export class AwarenessRelay<Peer> {
       this.outlet.presenceChanged(origin as Peer)
     }
     // Removed by anyone (its owner, or y-protocols' own timeout for a state not renewed in 30 s).
-    if (removed.length > 0) for (const owned of this.owners.values()) for (const id of removed) owned.delete(id)
+    for (const id of removed) {
+      this.sources.delete(id)
+      for (const owned of this.owners.values()) owned.delete(id)
+    }
     for (const id of added) this.changed.add(id)
     for (const id of updated) this.changed.add(id)
     for (const id of removed) this.changed.add(id)
@@ -204,7 +225,7 @@ export class AwarenessRelay<Peer> {
   }
 
   private scheduleRelay(): void {
-    if (this.relayTimer !== undefined || this.changed.size === 0) return
+    if (this.relayTimer !== undefined || (this.changed.size === 0 && this.changedRemotely.size === 0)) return
     const wait = Math.max(0, this.lastRelay + this.limits.relayIntervalMs - performance.now())
     this.relayTimer = setTimeout(() => {
       this.relayTimer = undefined
@@ -216,12 +237,16 @@ export class AwarenessRelay<Peer> {
   private relayNow(): void {
     clearTimeout(this.relayTimer)
     this.relayTimer = undefined
-    // An id whose tombstone was pruned meanwhile has nothing left to say.
+    // An id whose tombstone was pruned meanwhile has nothing left to say. What other instances
+    // changed goes to this instance's sockets only: handing it back to them would echo it.
     const ids = [...this.changed].filter((id) => this.awareness.meta.has(id))
+    const remoteIds = [...this.changedRemotely].filter((id) => !this.changed.has(id) && this.awareness.meta.has(id))
     this.changed.clear()
-    if (ids.length === 0) return
+    this.changedRemotely.clear()
+    if (ids.length === 0 && remoteIds.length === 0) return
     this.lastRelay = performance.now()
-    this.outlet.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)))
+    if (ids.length > 0) this.outlet.broadcast(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)))
+    if (remoteIds.length > 0) this.outlet.deliver(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, remoteIds)))
   }
 
   /** Forget the clocks of ids removed longer than the TTL ago. */

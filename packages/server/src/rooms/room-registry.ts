@@ -3,7 +3,7 @@
  * (a map of loads in progress), and unloaded after a grace period once it has no connections and
  * nothing left to store. A room whose last write failed stays loaded.
  */
-import type { Fanout } from '../fanout/fanout.js'
+import type { Fanout, FanoutEvent, FanoutHandler } from '../fanout/fanout.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
@@ -38,6 +38,8 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>()
   private readonly loading = new Map<string, Promise<Room>>()
   private readonly unloadTimers = new Map<Room, NodeJS.Timeout>()
+  /** Each loaded room's fan-out subscription. */
+  private readonly handlers = new Map<Room, FanoutHandler>()
   /** Rooms whose last load failed, until one succeeds. */
   private readonly loadErrors = new Map<string, Error>()
   private closed = false
@@ -95,7 +97,10 @@ export class RoomRegistry {
     this.commits.stop()
     for (const timer of this.unloadTimers.values()) clearTimeout(timer)
     this.unloadTimers.clear()
-    for (const room of this.rooms.values()) room.destroy()
+    for (const room of this.rooms.values()) {
+      this.unsubscribe(room)
+      room.destroy()
+    }
     this.rooms.clear()
     return unstored
   }
@@ -103,18 +108,8 @@ export class RoomRegistry {
   private load(name: string): Promise<Room> {
     let loading = this.loading.get(name)
     if (!loading) {
-      loading = this.options.storage
-        .load(name)
-        .then((updates) => {
-          const room = new Room(name, updates, {
-            log: this.options.log,
-            metrics: this.options.metrics,
-            commits: this.commits,
-            fanout: this.options.fanout,
-            observer: this.options.observer,
-            awareness: this.options.awareness,
-            onIdle: (idle) => this.scheduleUnload(idle),
-          })
+      loading = this.open(name)
+        .then((room) => {
           this.rooms.set(name, room)
           this.loadErrors.delete(name)
           this.options.metrics.rooms.inc()
@@ -133,6 +128,51 @@ export class RoomRegistry {
     return loading
   }
 
+  /**
+   * Subscribe to the room's fan-out channel first, then load it from the store: whatever another
+   * instance publishes meanwhile is held and applied after the load (Yjs updates are idempotent),
+   * so nothing in between is missed.
+   */
+  private async open(name: string): Promise<Room> {
+    const { fanout, storage } = this.options
+    const early: FanoutEvent[] = []
+    let room: Room | undefined
+    const handler: FanoutHandler = (event) => {
+      if (!room) early.push(event)
+      else if (event.kind === 'resync') void this.catchUp(room)
+      else room.receiveFanout(event)
+    }
+    await fanout.subscribe(name, handler)
+    try {
+      room = new Room(name, await storage.load(name), {
+        log: this.options.log,
+        metrics: this.options.metrics,
+        commits: this.commits,
+        fanout,
+        observer: this.options.observer,
+        awareness: this.options.awareness,
+        onIdle: (idle) => this.scheduleUnload(idle),
+      })
+    } catch (error) {
+      fanout.unsubscribe(name, handler)
+      throw error
+    }
+    this.handlers.set(room, handler)
+    for (const event of early.splice(0)) handler(event)
+    room.queryStates()
+    return room
+  }
+
+  /** The shared fan-out is back after an outage: apply what others stored meanwhile, republish. */
+  private async catchUp(room: Room): Promise<void> {
+    try {
+      const stored = await this.options.storage.load(room.name)
+      if (this.rooms.get(room.name) === room) room.catchUp(stored)
+    } catch (error) {
+      this.options.log.error({ room: room.name, err: error }, 'catching up from the store failed')
+    }
+  }
+
   private scheduleUnload(room: Room): void {
     this.cancelUnload(room)
     const timer = setTimeout(() => {
@@ -141,11 +181,18 @@ export class RoomRegistry {
       this.rooms.delete(room.name)
       this.commits.forget(room)
       this.options.metrics.rooms.dec()
+      this.unsubscribe(room)
       room.destroy()
       this.options.log.debug({ room: room.name }, 'room unloaded')
     }, this.options.unloadAfterMs)
     timer.unref()
     this.unloadTimers.set(room, timer)
+  }
+
+  private unsubscribe(room: Room): void {
+    const handler = this.handlers.get(room)
+    if (handler) this.options.fanout.unsubscribe(room.name, handler)
+    this.handlers.delete(room)
   }
 
   private cancelUnload(room: Room): void {

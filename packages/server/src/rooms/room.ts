@@ -2,7 +2,8 @@
  * One room on this instance: its Y.Doc, the peers attached to it and the sync protocol between
  * them. Its awareness is the relay's (awareness-relay.ts), what `view` peers may do is the
  * policy's (view-only.ts), when an update becomes durable is the commit queue's
- * (commit-queue.ts), and who receives what it relays is the fan-out's (fanout/).
+ * (commit-queue.ts), and who receives what it relays is the fan-out's (fanout/), to which the
+ * registry subscribes it.
  *
  * One update's path: a peer's message is applied to the doc; the doc's `update` goes to the commit
  * queue with the text changes it made; once stored, it is published to the room's fan-out
@@ -10,10 +11,18 @@
  */
 import * as Y from 'yjs'
 import { CONTENT, CloseCode, type ActivityUser } from '@cowrite/protocol'
-import type { Fanout, FanoutMessage } from '../fanout/fanout.js'
+import type { Fanout, FanoutMessage, InstanceGone } from '../fanout/fanout.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
-import { ProtocolError, decodeMessage, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type IncomingMessage } from '../sync/messages.js'
+import {
+  ProtocolError,
+  decodeMessage,
+  encodeQueryAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  type IncomingMessage,
+} from '../sync/messages.js'
 import { shareFrame } from '../sync/shared-frame.js'
 import { AwarenessRelay, type AwarenessLimits } from './awareness-relay.js'
 import type { CommitQueue } from './commit-queue.js'
@@ -74,7 +83,6 @@ export class Room {
   private stateUpdate: Uint8Array | null = null
   /** Holders other than peers (an HTTP read, a live replica) keeping the room loaded. */
   private holds = 0
-  private readonly onFanout = (message: FanoutMessage) => this.fromFanout(message)
   updatedAt = Date.now()
 
   constructor(
@@ -100,11 +108,11 @@ export class Room {
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
     this.presence = new AwarenessRelay<Peer>(this.doc, context.awareness, {
       broadcast: (message) => this.broadcast(message, null),
+      deliver: (message) => this.deliver(message, null),
       send: (peer, message) => peer.send(message),
       presenceChanged: (peer) => context.observer.presenceChanged(this, peer),
     })
     this.viewOnly = new ViewOnlyPolicy(name, context.log, context.metrics)
-    context.fanout.subscribe(name, this.onFanout)
   }
 
   get connectionCount(): number {
@@ -218,7 +226,6 @@ export class Room {
   /** Close every peer (shutdown) and free the doc; the room must not be used afterwards. */
   destroy(code: number = CloseCode.shutdown, reason = 'server shutting down'): void {
     for (const peer of [...this.peers]) peer.close(code, reason)
-    this.context.fanout.unsubscribe(this.name, this.onFanout)
     this.presence.destroy()
     this.doc.destroy()
   }
@@ -324,21 +331,50 @@ export class Room {
     }
   }
 
-  /** A message on the room's fan-out channel: a local relay to write out, or another instance's change. */
-  private fromFanout({ payload, except, remote }: FanoutMessage): void {
+  /**
+   * An event on the room's fan-out channel: a local relay to write out, another instance's change
+   * to apply (then relay here), or another instance gone, whose awareness states go with it.
+   */
+  receiveFanout(event: FanoutMessage | InstanceGone): void {
+    if (event.kind === 'instance-gone') return this.presence.forgetSource(event.instance)
+    const { payload, except, remote, source } = event
     if (!remote) return this.deliver(payload, except)
     try {
       const message = decodeMessage(payload)
       if (message.type === 'sync-update' || message.type === 'sync-step2') Y.applyUpdate(this.doc, message.update, REMOTE)
-      else if (message.type === 'awareness') this.presence.receiveRemote(message.update)
+      else if (message.type === 'awareness') this.presence.receiveRemote(message.update, source ?? 'remote')
+      else if (message.type === 'query-awareness') this.publishStates()
     } catch (error) {
       this.context.log.error({ room: this.name, err: error }, 'a message from another instance did not apply')
     }
   }
 
+  /**
+   * After the shared fan-out was down: apply what the store holds (other instances' edits made
+   * meanwhile, relayed here as their diff) and hand the whole state to the other instances.
+   */
+  catchUp(stored: readonly Uint8Array[]): void {
+    this.doc.transact(() => {
+      for (const update of stored) Y.applyUpdate(this.doc, update)
+    }, REMOTE)
+    this.context.fanout.publish(this.name, { payload: encodeSyncUpdate(this.encodedState()), except: null, remoteOnly: true })
+    this.publishStates()
+  }
+
+  /** Just loaded here: ask the other instances for the awareness states of their peers. */
+  queryStates(): void {
+    this.context.fanout.publish(this.name, { payload: encodeQueryAwareness(), except: null, remoteOnly: true })
+  }
+
+  /** Hand the current awareness states to the other instances. */
+  private publishStates(): void {
+    const states = this.presence.currentStates()
+    if (states) this.context.fanout.publish(this.name, { payload: states, except: null, remoteOnly: true })
+  }
+
   /** Publish one encoded message to everyone in the room but `except`. */
   private broadcast(message: Uint8Array, except: Peer | null): void {
-    this.context.fanout.publish(this.name, { payload: message, except, remote: false })
+    this.context.fanout.publish(this.name, { payload: message, except })
   }
 
   /** Write one encoded message to this instance's peers but `except`, framed once for all of them. */

@@ -23,6 +23,8 @@ export interface StoredRoom {
 export interface Storage {
   /** The activity log kept beside the documents. */
   readonly activity: ActivityLog
+  /** Whether several instances may share this store (PostgreSQL): required by a shared fan-out. */
+  readonly shared?: boolean
   /** Every stored update of the room, oldest first (a compacted snapshot counts as one); [] if new. */
   load(room: string): Promise<Uint8Array[]>
   /** Store all appends durably, as one transaction; resolves only once they are stored. */

@@ -168,3 +168,10 @@ export function encodeAwarenessMessage(update: Uint8Array): Uint8Array {
   encoding.writeVarUint8Array(encoder, update)
   return encoding.toUint8Array(encoder)
 }
+
+/** A query for every awareness state (the answer is an awareness message). */
+export function encodeQueryAwareness(): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MESSAGE_QUERY_AWARENESS)
+  return encoding.toUint8Array(encoder)
+}

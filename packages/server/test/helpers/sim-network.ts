@@ -52,6 +52,10 @@ export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, s
     awareness: AWARENESS_DEFAULTS,
     onIdle: () => {},
   })
+  // What the registry does for a loaded room.
+  void fanout.subscribe(name, (event) => {
+    if (event.kind !== 'resync') room.receiveFanout(event)
+  })
   return {
     room,
     storage,
@@ -72,13 +76,13 @@ export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, s
 export function linkedFanouts(cross: (deliver: () => void) => void = (deliver) => deliver()): [Fanout, Fanout] {
   const handlers = [new Map<string, Set<FanoutHandler>>(), new Map<string, Set<FanoutHandler>>()]
   const fanout = (self: number): Fanout => ({
-    publish(room, message) {
-      for (const handler of handlers[self]!.get(room) ?? []) handler(message)
+    publish(room, { payload, except, remoteOnly }) {
+      if (!remoteOnly) for (const handler of handlers[self]!.get(room) ?? []) handler({ kind: 'message', payload, except, remote: false })
       cross(() => {
-        for (const handler of handlers[1 - self]!.get(room) ?? []) handler({ ...message, except: null, remote: true })
+        for (const handler of handlers[1 - self]!.get(room) ?? []) handler({ kind: 'message', payload, except: null, remote: true, source: `instance-${self}` })
       })
     },
-    subscribe(room, handler) {
+    async subscribe(room, handler) {
       const set = handlers[self]!.get(room) ?? new Set()
       handlers[self]!.set(room, set.add(handler))
     },
