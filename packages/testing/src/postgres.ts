@@ -170,7 +170,7 @@ export function usePostgresCluster(): { cluster(): PostgresCluster; database(): 
 
 /** `createdb` as a client over TCP (client tools run as any user). */
 function createDatabase(bin: string, port: number, name: string): Promise<void> {
-  return run(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', USER, name])
+  return run(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', USER, '--strategy', 'file_copy', name])
 }
 
 function run(command: string, args: readonly string[]): Promise<void> {

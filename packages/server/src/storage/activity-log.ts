@@ -14,4 +14,10 @@ export interface ActivityLog {
   tail(count: number, room: string | undefined): Promise<ActivityEvent[]>
   /** The lowest and highest ids retained, null when empty. */
   bounds(): Promise<{ oldest: number | null; newest: number | null }>
+  /**
+   * For a log shared by several instances (PostgreSQL): call `listener` with every event appended
+   * from now on, by any instance (this one included), exactly once each, in id order, across lost
+   * connections. Resolves once following has begun, with the function that stops it.
+   */
+  follow?(listener: (event: ActivityEvent) => void): Promise<() => Promise<void>>
 }

@@ -1,0 +1,308 @@
+/**
+ * The shared store: the same data as the SQLite store, in PostgreSQL (`pg`, one pool), for several
+ * instances serving the same rooms. Per room an append log of updates plus one compacted
+ * snapshot, folded once the log passes a count or a size; the activity log beside it
+ * (postgres-activity.ts); the schema and its migration in postgres-schema.ts. When appends happen
+ * is the commit queue's business (rooms/commit-queue.ts); this module makes each batch one
+ * transaction that resolves only once committed.
+ *
+ * A store that is down makes `append` reject (the commit queue then holds and retries); the pool
+ * opens new connections once PostgreSQL is back, so the store recovers by itself.
+ */
+import { Pool, type PoolClient } from 'pg'
+import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
+import type { Logger } from '../log.js'
+import { createCompactor, type Compactor } from './compactor.js'
+import { createPostgresActivityLog, type PostgresActivityLog } from './postgres-activity.js'
+import { describeUrl, inTransaction, migrate } from './postgres-schema.js'
+import type { RoomAppend, Storage, StoredRoom } from './storage.js'
+
+export { SCHEMA_VERSION } from './postgres-schema.js'
+
+/** Update rows per INSERT statement (two parameters each, far below PostgreSQL's 65,535). */
+const INSERT_CHUNK = 500
+
+export interface PostgresStorageOptions {
+  /** `postgres://USER[:PASS]@HOST:PORT/DB` (also `postgresql://`). */
+  url: string
+  /** Where connection losses and compaction failures are reported (they never fail an append by themselves). */
+  log?: Logger
+  /** Activity events kept (oldest dropped). Default 100,000. */
+  activityRetention?: number
+  /** Log entries past which a room is compacted. Default 1000 (as SQLite). */
+  compactAfterCount?: number
+  /** Log bytes past which a room is compacted. Default 1 MiB (as SQLite). */
+  compactAfterBytes?: number
+  /** Connections in the pool. Default 10. */
+  poolSize?: number
+  /** Merges snapshots instead of a worker of the store's own (tests gate it); its owner closes it. */
+  compactor?: Compactor
+}
+
+/** The PostgreSQL store, with its pool exposed for operations and tests. */
+export interface PostgresStorage extends Storage {
+  readonly activity: PostgresActivityLog
+  readonly pool: Pool
+  /**
+   * Fold a room's log into its snapshot now (normally done after an append passes a threshold);
+   * resolves once the folded rows are replaced by the new snapshot, or once it turns out another
+   * instance compacted the room first (then nothing is written).
+   */
+  compact(room: string): Promise<void>
+  /** Resolves once no compaction of this instance is running (for tests and tools). */
+  compactionsSettled(): Promise<void>
+}
+
+interface RoomRow {
+  name: string
+  length: number
+  updated_at: string
+}
+
+interface ReadForCompaction {
+  generation: string
+  logCount: number
+  logBytes: number
+  updates: Uint8Array[]
+  ids: string[]
+}
+
+/**
+ * Connect, create or migrate the schema (safely when several instances start at once), and
+ * resolve with the store. Rejects if PostgreSQL cannot be reached or holds a schema this code
+ * must not use (SchemaError).
+ */
+export async function createPostgresStorage(options: PostgresStorageOptions): Promise<PostgresStorage> {
+  const compactAfterCount = options.compactAfterCount ?? 1000
+  const compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024
+  const log = options.log
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: 'cowrite',
+    // A server that accepts TCP but never answers must still fail an append, not hang it.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  })
+  // An idle pooled connection whose server goes away emits 'error' on the pool; unhandled, that
+  // would end the process. The pool drops that connection and opens a new one on next use.
+  pool.on('error', (error) => log?.warn({ err: error }, 'postgres: idle pooled connection lost; the pool reconnects on next use'))
+  try {
+    await migrate(pool, describeUrl(options.url), log)
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw error
+  }
+
+  const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, updatedAt: Number(row.updated_at) })
+
+  /**
+   * Compaction in three steps, as in sqlite.ts: read the room's generation, snapshot and log in one
+   * REPEATABLE READ transaction; merge on the compactor's thread while appends go on; then write
+   * the new snapshot and delete exactly the rows that were read.
+   *
+   * Two things differ from SQLite, where writers are serialized:
+   * - Rows read are deleted by id, never as `id <= last read id`: an identity value is drawn at
+   *   insert, not at commit, so a lower id may commit after the read (it stays in the log).
+   * - Another instance (or an explicit compact() here) may compact the same room meanwhile. A lock
+   *   held only around the write would serialize the two writes but still let the slower one,
+   *   merged from an older read, replace a newer snapshot and lose what only the newer one holds.
+   *   So the write is conditional: `UPDATE rooms ... WHERE snapshot_gen = <read>` both takes the
+   *   room row's lock and checks that no snapshot was written since the read (under READ COMMITTED,
+   *   an UPDATE blocked behind another re-checks its WHERE on the row it committed). If it matches
+   *   no row, the compaction is dropped: its rows were folded by the other one or are still in the
+   *   log. The row lock, held to commit, also makes appends of that room wait for the recount.
+   */
+  const readForCompaction = (room: string): Promise<ReadForCompaction | undefined> =>
+    inTransaction(
+      pool,
+      async (client) => {
+        const counts = await client.query<{ snapshot_gen: string; log_count: number; log_bytes: string }>(
+          'SELECT snapshot_gen, log_count, log_bytes FROM cowrite.rooms WHERE name = $1',
+          [room],
+        )
+        const row = counts.rows[0]
+        if (!row) return undefined
+        const updates: Uint8Array[] = []
+        const snapshot = await client.query<{ data: Buffer }>('SELECT data FROM cowrite.snapshots WHERE room = $1', [room])
+        if (snapshot.rows[0]) updates.push(snapshot.rows[0].data)
+        const ids: string[] = []
+        const logRows = await client.query<{ id: string; data: Buffer }>('SELECT id, data FROM cowrite.updates WHERE room = $1 ORDER BY id', [room])
+        for (const { id, data } of logRows.rows) {
+          ids.push(id)
+          updates.push(data)
+        }
+        return { generation: row.snapshot_gen, logCount: row.log_count, logBytes: Number(row.log_bytes), updates, ids }
+      },
+      'ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    )
+
+  const replaceWithSnapshot = (room: string, read: ReadForCompaction, snapshot: Uint8Array): Promise<boolean> =>
+    inTransaction(pool, async (client: PoolClient) => {
+      const claimed = await client.query('UPDATE cowrite.rooms SET snapshot_gen = snapshot_gen + 1 WHERE name = $1 AND snapshot_gen = $2', [
+        room,
+        read.generation,
+      ])
+      if (claimed.rowCount === 0) return false
+      await client.query(
+        'INSERT INTO cowrite.snapshots (room, data) VALUES ($1, $2) ON CONFLICT (room) DO UPDATE SET data = excluded.data',
+        [room, snapshot],
+      )
+      await client.query('DELETE FROM cowrite.updates WHERE room = $1 AND id = ANY($2::bigint[])', [room, read.ids])
+      await client.query(
+        `UPDATE cowrite.rooms SET
+           log_count = (SELECT count(*) FROM cowrite.updates WHERE room = $1),
+           log_bytes = (SELECT coalesce(sum(octet_length(data)), 0) FROM cowrite.updates WHERE room = $1)
+         WHERE name = $1`,
+        [room],
+      )
+      return true
+    })
+
+  const compactor = options.compactor ?? createCompactor()
+  const compacting = new Map<string, Promise<void>>()
+  let closing: Promise<void> | undefined
+
+  const compactRoom = (room: string, scheduled: boolean): Promise<void> => {
+    const running = (async () => {
+      // After an append, start in a later turn so the append's relay is not delayed by the read.
+      if (scheduled) await new Promise<void>((resolve) => setImmediate(resolve))
+      if (closing) return
+      const read = await readForCompaction(room)
+      if (!read || read.ids.length === 0) return
+      // Another instance may have compacted since this one's append saw the log over a threshold.
+      if (scheduled && read.logCount <= compactAfterCount && read.logBytes <= compactAfterBytes) return
+      const snapshot = await compactor.compact(read.updates)
+      if (closing) return
+      const written = await replaceWithSnapshot(room, read, snapshot)
+      if (!written) log?.debug({ room }, 'storage compaction superseded by a concurrent one')
+    })().finally(() => {
+      if (compacting.get(room) === running) compacting.delete(room)
+    })
+    compacting.set(room, running)
+    return running
+  }
+
+  // A failed compaction loses nothing (the log is intact) and is tried again after the room's next
+  // append, since its counts stay above the threshold.
+  const scheduleCompaction = (rooms: readonly string[]) => {
+    for (const room of rooms) {
+      if (closing || compacting.has(room)) continue
+      compactRoom(room, true).catch((error: unknown) => log?.error({ room, err: error }, 'storage compaction failed'))
+    }
+  }
+
+  const append = async (batch: readonly RoomAppend[]): Promise<string[]> => {
+    const rows: Array<string | Uint8Array> = []
+    // One summary row per room: a room listed twice is summed (ON CONFLICT may touch a row once per statement).
+    const rooms = new Map<string, { length: number; count: number; bytes: number }>()
+    for (const { room, updates, length } of batch) {
+      const summary = rooms.get(room) ?? { length, count: 0, bytes: 0 }
+      summary.length = length
+      for (const update of updates) {
+        rows.push(room, update)
+        summary.count++
+        summary.bytes += update.byteLength
+      }
+      rooms.set(room, summary)
+    }
+    if (rooms.size === 0) return []
+    // Room rows are locked in name order, so two instances' batches over the same rooms never deadlock.
+    const names = [...rooms.keys()].sort()
+    const now = Date.now()
+    const summaries: unknown[] = [
+      names,
+      names.map((name) => rooms.get(name)!.length),
+      names.map(() => now),
+      names.map((name) => rooms.get(name)!.count),
+      names.map((name) => rooms.get(name)!.bytes),
+    ]
+    /**
+     * One statement storing the rooms' counts and, in a data-modifying WITH, the last `chunk` of
+     * update rows: the usual batch is one round trip and its own transaction. Rows of one
+     * multi-row INSERT get ascending ids in the order listed, so the log keeps its order.
+     */
+    const finalStatement = (chunk: ReadonlyArray<string | Uint8Array>) => {
+      const values = Array.from({ length: chunk.length / 2 }, (_, i) => `($${2 * i + 6}, $${2 * i + 7})`).join(', ')
+      const text = `${chunk.length > 0 ? `WITH logged AS (INSERT INTO cowrite.updates (room, data) VALUES ${values}) ` : ''}
+        INSERT INTO cowrite.rooms (name, length, updated_at, log_count, log_bytes)
+        SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::integer[], $5::bigint[])
+        ON CONFLICT (name) DO UPDATE SET length = excluded.length, updated_at = excluded.updated_at,
+          log_count = rooms.log_count + excluded.log_count, log_bytes = rooms.log_bytes + excluded.log_bytes
+        RETURNING name, log_count, log_bytes`
+      return { text, values: [...summaries, ...chunk] }
+    }
+    type Counted = { name: string; log_count: number; log_bytes: string }
+    const chunkLength = 2 * INSERT_CHUNK
+    let counts: Counted[]
+    if (rows.length <= chunkLength) {
+      counts = (await pool.query<Counted>(finalStatement(rows))).rows
+    } else {
+      // A flood: the earlier chunks first, in the same transaction as the final statement.
+      counts = await inTransaction(pool, async (client) => {
+        const last = rows.length - (rows.length % chunkLength || chunkLength)
+        for (let start = 0; start < last; start += chunkLength) {
+          const chunk = rows.slice(start, start + chunkLength)
+          const values = Array.from({ length: chunk.length / 2 }, (_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
+          await client.query(`INSERT INTO cowrite.updates (room, data) VALUES ${values}`, chunk)
+        }
+        return (await client.query<Counted>(finalStatement(rows.slice(last)))).rows
+      })
+    }
+    return counts.filter((row) => row.log_count > compactAfterCount || Number(row.log_bytes) > compactAfterBytes).map((row) => row.name)
+  }
+
+  const activity = createPostgresActivityLog({
+    pool,
+    url: options.url,
+    retention: options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION,
+    log,
+  })
+
+  return {
+    activity,
+    pool,
+    async compactionsSettled() {
+      while (compacting.size > 0) await Promise.allSettled(compacting.values())
+    },
+    compact(room) {
+      // One compaction per room at a time on this instance; an explicit one also folds what a
+      // running one missed.
+      const running = compacting.get(room)
+      if (!running) return compactRoom(room, false)
+      return running.catch(() => {}).then(() => compactRoom(room, false))
+    },
+    async load(room) {
+      // One statement sees one snapshot of the database: never a compaction half done.
+      const { rows } = await pool.query<{ data: Buffer }>(
+        `SELECT data FROM (
+           SELECT 0 AS part, 0::bigint AS id, data FROM cowrite.snapshots WHERE room = $1
+           UNION ALL
+           SELECT 1, id, data FROM cowrite.updates WHERE room = $1
+         ) AS stored ORDER BY part, id`,
+        [room],
+      )
+      return rows.map((row) => row.data)
+    },
+    async append(batch) {
+      scheduleCompaction(await append(batch))
+    },
+    async list() {
+      const { rows } = await pool.query<RoomRow>('SELECT name, length, updated_at FROM cowrite.rooms ORDER BY name')
+      return rows.map(toStored)
+    },
+    async get(room) {
+      const { rows } = await pool.query<RoomRow>('SELECT name, length, updated_at FROM cowrite.rooms WHERE name = $1', [room])
+      return rows[0] && toStored(rows[0])
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled(compacting.values())
+        if (!options.compactor) await compactor.close()
+        await activity.close()
+        await pool.end()
+      })()
+      return closing
+    },
+  }
+}
