@@ -1,5 +1,7 @@
 /**
- * Vite for the editor. `vite build` writes dist/, which `cowrite serve` serves. `vite` (pnpm dev)
+ * Vite for the editor. `vite build` writes dist/, which `cowrite serve` serves; `vite build --mode
+ * test` writes dist-test/, the same app with the browser tests' hooks (src/test-hooks.ts), which
+ * @cowrite/testing serves to the test pages. `vite` (pnpm dev)
  * serves the app with hot reload and proxies the sync socket (`/sync/<room>` → `/<room>`) and the
  * API to a Cowrite server, by default on 127.0.0.1:1234 (COWRITE_DEV_SERVER to change it); if none
  * answers there, it starts one with in-memory storage and stops it with Vite.
@@ -37,7 +39,7 @@ function cowriteServer(): Plugin {
   }
 }
 
-export default defineConfig(({ command }) => ({
+export default defineConfig(({ command, mode }) => ({
   plugins: [cowriteServer()],
   resolve: {
     // One copy of each: two yjs (or @codemirror/state) instances break instanceof checks.
@@ -54,6 +56,7 @@ export default defineConfig(({ command }) => ({
     },
   },
   build: {
+    outDir: mode === 'test' ? 'dist-test' : 'dist',
     target: 'es2022',
     sourcemap: true,
     // CodeMirror's Markdown mode brings HTML, CSS and JavaScript for embedded blocks (~220 kB gzipped in all).

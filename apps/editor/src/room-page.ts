@@ -10,6 +10,7 @@ import { copyLinkButton } from './copy-link.js'
 import { editorTheme } from './editor-theme.js'
 import { loadUser } from './identity.js'
 import { presenceBar } from './presence-bar.js'
+import { exposeForTests } from './test-hooks.js'
 
 export interface RoomPageOptions {
   room: string
@@ -63,8 +64,7 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   presenceBar(presence, session, view)
   view.focus()
 
-  // A handle for the browser console and the end-to-end tests.
-  ;(window as unknown as { cowrite: unknown }).cowrite = { session, view }
+  exposeForTests({ session, view })
   window.addEventListener('pagehide', (event) => {
     // A page kept in the back-forward cache comes back as it was; any other is gone for good,
     // and destroying the session tells the room at once that we left.

@@ -5,14 +5,14 @@ const env = useEditorTest([], 90_000)
 
 it('two people typing into one room at the same time converge, and each sees the other\'s named cursor', async () => {
   // `/` makes a room with a readable name and goes to /r/<room>.
-  const { page: ada } = await openEditor(env.browser, `${env.server.url}/`, 'Ada')
+  const { page: ada } = await openEditor(env, `${env.server.url}/`, 'Ada')
   expect(new URL(ada.url()).pathname).toMatch(/^\/r\/[a-z]+-[a-z]+-\d{2}$/)
   const room = decodeURIComponent(new URL(ada.url()).pathname.slice(3))
   expect(await ada.title()).toBe(`${room} · Cowrite`)
   await waitForStatus(ada, 'synced')
   expect(await ada.textContent('#connection')).toBe('Connected')
 
-  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
+  const { page: bob } = await openEditor(env, `${env.server.url}/r/${room}`, 'Bob')
   await waitForStatus(bob, 'synced')
   await screenshot(ada, 'converge-1-ada-joined')
 

@@ -5,8 +5,8 @@ const env = useEditorTest()
 
 it('while the server is down the pill says reconnecting; an edit made meanwhile reaches the other page once it is back', async () => {
   const room = 'restart-resync'
-  const { page: ada } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Ada')
-  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
+  const { page: ada } = await openEditor(env, `${env.server.url}/r/${room}`, 'Ada')
+  const { page: bob } = await openEditor(env, `${env.server.url}/r/${room}`, 'Bob')
   await Promise.all([waitForStatus(ada, 'synced'), waitForStatus(bob, 'synced')])
   await ada.click('.cm-content')
   await ada.keyboard.type('Before the outage. ')

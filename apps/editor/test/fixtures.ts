@@ -1,25 +1,26 @@
 /**
- * Editor test fixtures: the browser test setup (a real `cowrite serve` with memory storage
- * serving the built editor, and Debian's Chromium) from @cowrite/testing, and small helpers to
- * open and read the editor. Screenshots go to test-results/ at the repository root.
+ * Editor test fixtures: the browser test setup (a real `cowrite serve` with memory storage, and
+ * Debian's Chromium; pages get the editor's test build, whose `window.cowrite` hands the tests
+ * the session and the view) from @cowrite/testing, and small helpers to open and read the
+ * editor. Screenshots go to test-results/ at the repository root.
  */
 import { mkdirSync } from 'node:fs'
 import { REPO, useBrowserTest, type BrowserTest } from '@cowrite/testing'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 
 const RESULTS = `${REPO}test-results/`
 
 /** Start the editor's server (with `args`) and a browser for the calling file's tests. */
 export function useEditorTest(args: readonly string[] = [], hookTimeoutMs?: number): BrowserTest {
-  return useBrowserTest({ app: 'editor', storage: 'memory', args, hookTimeoutMs })
+  return useBrowserTest({ app: 'editor', testBuild: true, storage: 'memory', args, hookTimeoutMs })
 }
 
 /**
  * A page in a context of its own (its own IndexedDB, localStorage and BroadcastChannel scope, like
  * a separate browser), with the user's name set before the app loads.
  */
-export async function openEditor(browser: Browser, url: string, name: string, size = { width: 1000, height: 640 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: size })
+export async function openEditor(env: BrowserTest, url: string, name: string, size = { width: 1000, height: 640 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await env.newContext({ viewport: size })
   await context.addInitScript((userName: string) => {
     if (!localStorage.getItem('cowrite.user')) localStorage.setItem('cowrite.user', JSON.stringify({ name: userName }))
   }, name)

@@ -5,7 +5,7 @@ const env = useEditorTest()
 
 it('edits made while the server is down are kept in IndexedDB: closing the tab loses nothing, and they sync later', async () => {
   const room = 'kept-offline'
-  const context = await env.browser.newContext()
+  const context = await env.newContext()
   const page = await context.newPage()
   await page.goto(`${env.server.url}/r/${room}`)
   await waitForStatus(page, 'synced')

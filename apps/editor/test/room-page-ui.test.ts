@@ -5,8 +5,8 @@ const env = useEditorTest()
 
 it('clicking someone in the presence bar scrolls to their cursor', async () => {
   const room = 'presence-scroll'
-  const { page: ada } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Ada')
-  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
+  const { page: ada } = await openEditor(env, `${env.server.url}/r/${room}`, 'Ada')
+  const { page: bob } = await openEditor(env, `${env.server.url}/r/${room}`, 'Bob')
   await Promise.all([waitForStatus(ada, 'synced'), waitForStatus(bob, 'synced')])
 
   // Bob writes a long document and stays at its end; Ada stays at the top.
@@ -31,7 +31,7 @@ it('clicking someone in the presence bar scrolls to their cursor', async () => {
 }, 90_000)
 
 it('on a phone in dark mode: nothing overflows sideways, the pill and the link button stay visible, copy link copies the room URL', async () => {
-  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', hasTouch: true, isMobile: true, deviceScaleFactor: 2 })
+  const context = await env.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', hasTouch: true, isMobile: true, deviceScaleFactor: 2 })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url })
   const page = await context.newPage()
   await page.goto(`${env.server.url}/r/a-rather-long-room-name-on-a-small-phone-screen`)

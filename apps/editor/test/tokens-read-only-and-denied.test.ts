@@ -15,8 +15,8 @@ const env = useEditorTest(['--auth-secret', SECRET])
 
 it('a view token reads along but cannot type; an edit token writes', async () => {
   const room = 'tokens-read-only'
-  const { page: writer } = await openEditor(env.browser, `${env.server.url}/r/${room}?token=${token(room, 'edit', 'Writer')}`, 'Writer')
-  const { page: reader } = await openEditor(env.browser, `${env.server.url}/r/${room}?token=${token(room, 'view', 'Reader')}`, 'Reader')
+  const { page: writer } = await openEditor(env, `${env.server.url}/r/${room}?token=${token(room, 'edit', 'Writer')}`, 'Writer')
+  const { page: reader } = await openEditor(env, `${env.server.url}/r/${room}?token=${token(room, 'view', 'Reader')}`, 'Reader')
   await Promise.all([waitForStatus(writer, 'synced'), waitForStatus(reader, 'read-only')])
   expect(await reader.textContent('#connection')).toBe('Read-only')
 
@@ -34,12 +34,12 @@ it('a view token reads along but cannot type; an edit token writes', async () =>
 })
 
 it('a token for another room is shown as denied, without retrying', async () => {
-  const { page } = await openEditor(env.browser, `${env.server.url}/r/secret-room?token=${token('other-room', 'edit', 'Stranger')}`, 'Stranger')
+  const { page } = await openEditor(env, `${env.server.url}/r/secret-room?token=${token('other-room', 'edit', 'Stranger')}`, 'Stranger')
   await waitForStatus(page, 'denied')
   expect(await page.textContent('#connection')).toMatch(/denied/i)
   expect(await page.textContent('.access-notice')).toMatch(/does not give access to this room/)
   await screenshot(page, 'tokens-2-denied')
-  const { page: missing } = await openEditor(env.browser, `${env.server.url}/r/secret-room`, 'Nobody')
+  const { page: missing } = await openEditor(env, `${env.server.url}/r/secret-room`, 'Nobody')
   await waitForStatus(missing, 'denied')
   expect(await missing.textContent('.access-notice')).toMatch(/no token, or it has expired/)
 })

@@ -5,8 +5,8 @@ const env = useEditorTest()
 
 it("undo in one page reverts only that person's typing, never the other's", async () => {
   const room = 'undo-is-local'
-  const { page: ada } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Ada')
-  const { page: bob } = await openEditor(env.browser, `${env.server.url}/r/${room}`, 'Bob')
+  const { page: ada } = await openEditor(env, `${env.server.url}/r/${room}`, 'Ada')
+  const { page: bob } = await openEditor(env, `${env.server.url}/r/${room}`, 'Bob')
   await Promise.all([waitForStatus(ada, 'synced'), waitForStatus(bob, 'synced')])
 
   await ada.click('.cm-content')

@@ -1,12 +1,14 @@
 /**
  * Debian's Chromium driven by playwright-core, and the per-file setup of a browser test: the
  * built app served by a real `cowrite serve` plus one browser, started before the file's tests
- * and closed after them. Reading an app's pages is left to each app's own test fixtures.
+ * and closed after them; pages may get the app's test build instead (test-build.ts). Reading an
+ * app's pages is left to each app's own test fixtures.
  */
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { startAppServer, type AppServer, type AppServerOptions } from './app-server.js'
 import { assertBuilt } from './cowrite-process.js'
+import { routeTestBuild, testBuildDir, type App } from './test-build.js'
 
 /** Launch /usr/bin/chromium headless, with everything that would reach out to Google turned off. */
 export function launchChromium(): Promise<Browser> {
@@ -21,13 +23,18 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // A page a test routes to an app's test build (test-build.ts) comes from no address, which
+      // Chromium counts as public, and then blocks its sockets to the server on loopback.
+      '--disable-features=LocalNetworkAccessChecks',
     ],
   })
 }
 
 export interface BrowserTestOptions extends AppServerOptions {
   /** The app under test; its build output must exist. */
-  app: 'editor' | 'viewer'
+  app: App
+  /** Give the pages of `newContext` and `newPage` the app's test build (with its test hooks). Default false. */
+  testBuild?: boolean
   /** Timeout of the setup and of the teardown hooks. Default 60 s. */
   hookTimeoutMs?: number
 }
@@ -39,6 +46,8 @@ export interface BrowserTest {
   readonly browser: Browser
   /** Run `dispose` after the file's tests, before the browser closes and the server stops. */
   defer(dispose: () => unknown): void
+  /** A browser context of its own (closed with the browser), serving the test build if the options asked for it. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>
 }
 
 /**
@@ -47,12 +56,12 @@ export interface BrowserTest {
  * first), close the browser and dispose of the server, even when the setup failed halfway.
  */
 export function useBrowserTest(options: BrowserTestOptions): BrowserTest {
-  const { app, hookTimeoutMs = 60_000, ...serverOptions } = options
+  const { app, testBuild = false, hookTimeoutMs = 60_000, ...serverOptions } = options
   let server: AppServer | undefined
   let browser: Browser | undefined
   const disposers: Array<() => unknown> = []
   beforeAll(async () => {
-    assertBuilt(['packages/server/dist/cli.js', `apps/${app}/dist/index.html`])
+    assertBuilt(['packages/server/dist/cli.js', `apps/${app}/dist/index.html`, ...(testBuild ? [`${testBuildDir(app)}/index.html`] : [])])
     const [started, launched] = await Promise.allSettled([startAppServer(serverOptions), launchChromium()])
     if (started.status === 'fulfilled') server = started.value
     if (launched.status === 'fulfilled') browser = launched.value
@@ -70,7 +79,7 @@ export function useBrowserTest(options: BrowserTestOptions): BrowserTest {
       }
     }
   }, hookTimeoutMs)
-  return {
+  const test: BrowserTest = {
     get server() {
       if (!server) throw new Error('useBrowserTest: the server is not started yet (use it inside a test)')
       return server
@@ -80,5 +89,11 @@ export function useBrowserTest(options: BrowserTestOptions): BrowserTest {
       return browser
     },
     defer: (dispose) => void disposers.push(dispose),
+    async newContext(contextOptions) {
+      const context = await test.browser.newContext(contextOptions)
+      if (testBuild) await routeTestBuild(context, test.server.url, app)
+      return context
+    },
   }
+  return test
 }
