@@ -1,7 +1,6 @@
 export { COWRITE_BIN, REPO, assertBuilt, serveCowrite, signToken, type CowriteProcess } from './cowrite-process.js'
 export { startAppServer, type AppServer, type AppServerOptions } from './app-server.js'
 export { launchChromium, useBrowserTest, type BrowserTest, type BrowserTestOptions } from './browser.js'
-export { routeTestBuild, testBuildDir, type App } from './test-build.js'
 export { createStockClient, type StockClient, type StockClientOptions } from './stock-client.js'
 export { waitUntil, type Listenable, type WaitOptions } from './wait.js'
 export { postgresBinDir, startPostgres, usePostgresCluster, type PostgresCluster } from './postgres.js'
