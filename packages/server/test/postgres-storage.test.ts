@@ -340,6 +340,8 @@ describe('a PostgreSQL that stops', () => {
     await expect(storage.append([held])).rejects.toThrow()
     await expect(storage.activity.append(event('r', 2))).rejects.toThrow()
     await expect(storage.load('r')).rejects.toThrow()
+    // The pool's idle connections died with the server: reported, not thrown at the process.
+    expect(logs.matching('idle pooled connection lost').length).toBeGreaterThan(0)
 
     await postgres.cluster().up()
     await storage.append([held, doc.edit('r', 1)])

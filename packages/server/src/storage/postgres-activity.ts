@@ -14,7 +14,8 @@
  *
  * Following: a dedicated connection (not the pool's) LISTENs; each notification, and each
  * reconnection, reads the events above the last delivered id, so a notification lost while the
- * connection was down is caught up by the next read. Reads of one follower never overlap.
+ * connection was down is caught up by the next read; a periodic read notices a connection that
+ * died silently. Reads of one follower never overlap.
  */
 import { Client, type Notification, type Pool, type QueryResult, type QueryResultRow } from 'pg'
 import type { ActivityEvent, NewActivityEvent } from '@cowrite/protocol'
@@ -29,6 +30,13 @@ const CATCH_UP_BATCH = 500
 /** Reconnection backoff of a follower: first delay, growth, ceiling. */
 const RECONNECT_FIRST_MS = 100
 const RECONNECT_MAX_MS = 5_000
+/**
+ * A follower also reads on this period without a notification: a LISTEN connection that died
+ * silently (a network partition sends no FIN) would otherwise wait for TCP to give up, which takes
+ * many minutes; a read that does not answer within the query timeout counts as a lost connection.
+ */
+const POLL_MS = 10_000
+const QUERY_TIMEOUT_MS = 10_000
 
 export interface PostgresActivityLog extends ActivityLog {
   follow(listener: (event: ActivityEvent) => void): Promise<() => Promise<void>>
@@ -150,6 +158,7 @@ class Follower {
   private draining: Promise<void> | undefined
   private again = false
   private retryTimer: NodeJS.Timeout | undefined
+  private pollTimer: NodeJS.Timeout | undefined
   private retryDelay = RECONNECT_FIRST_MS
   private lostSince: number | undefined
 
@@ -172,11 +181,14 @@ class Follower {
       await client.end().catch(() => {})
       throw error
     }
+    this.pollTimer = setInterval(() => this.drain(), POLL_MS)
+    this.pollTimer.unref()
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)
+    clearInterval(this.pollTimer)
     const client = this.client
     this.client = undefined
     await this.draining?.catch(() => {})
@@ -184,7 +196,13 @@ class Follower {
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.options.url, application_name: 'cowrite-activity-follow', keepAlive: true })
+    const client = new Client({
+      connectionString: this.options.url,
+      application_name: 'cowrite-activity-follow',
+      keepAlive: true,
+      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+    })
     const lost = (error?: Error) => this.lost(client, error)
     client.on('error', lost)
     client.on('end', () => lost())

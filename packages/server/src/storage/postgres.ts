@@ -80,8 +80,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     connectionString: options.url,
     max: options.poolSize ?? 10,
     application_name: 'cowrite',
-    // A server that accepts TCP but never answers must still fail an append, not hang it.
+    // A server that stops answering (a network partition sends no FIN) must fail an append, so
+    // the commit queue reports and retries it, rather than hang it until TCP gives up. A query
+    // that timed out takes its connection with it (the pool destroys a client released with an error).
     connectionTimeoutMillis: 10_000,
+    query_timeout: 30_000,
     keepAlive: true,
   })
   // An idle pooled connection whose server goes away emits 'error' on the pool; unhandled, that
