@@ -2,11 +2,12 @@
  * The activity stream endpoints, `GET /api/rooms/<room>/activity` and `GET /api/activity`:
  * `retry:` first, then the replay (after Last-Event-ID, or the tail), then for `?doc=1` a
  * snapshot of the document, then live events. Live events arriving during the replay wait in the
- * subscriber's backlog and are written after it without duplicates, so there is no gap.
+ * subscriber's backlog and are written after it without duplicates, so there is no gap. The hub
+ * holds every phase to the subscriber's byte budget and drain timeout (see activity-hub.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
-import type { ActivityLog } from '../activity/activity-log.js'
+import type { ActivityLog } from '../storage/activity-log.js'
 import type { Grant } from '../auth/authorize.js'
 import { sendError } from '../http/json.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
@@ -58,7 +59,7 @@ export async function streamActivity(
   response.write(`retry: ${SSE_RETRY_MS}\n\n`)
 
   const { hub, activity, registry } = context
-  const subscriber: Subscriber = { response, room, doc: wantsDoc, covers: grant.covers, backlog: [] }
+  const subscriber: Subscriber = { response, room, doc: wantsDoc, covers: grant.covers, backlog: { events: [], bytes: 0 } }
   hub.add(subscriber)
   let held: Awaited<ReturnType<RoomRegistry['acquire']>> | undefined
   response.on('close', () => {
@@ -70,6 +71,7 @@ export async function streamActivity(
 
   const lastId = await replay(context, subscriber, lastEventId, tail)
   if (response.destroyed) return
+  let snapshot: string | undefined
   if (wantsDoc) {
     const acquired = await registry.acquire(room)
     if (response.destroyed) return registry.release(acquired)
@@ -77,9 +79,9 @@ export async function streamActivity(
     await new Promise<void>((resolve) => acquired.whenStored(resolve))
     if (response.destroyed) return
     const update = Buffer.from(acquired.encodedState()).toString('base64')
-    hub.write(subscriber, encodeSseEvent({ type: 'snapshot', room, at: new Date().toISOString(), update }))
+    snapshot = encodeSseEvent({ type: 'snapshot', room, at: new Date().toISOString(), update })
   }
-  hub.goLive(subscriber, lastId)
+  hub.goLive(subscriber, lastId, snapshot)
 }
 
 /**
@@ -89,13 +91,14 @@ export async function streamActivity(
 async function replay(context: ActivityStreamContext, subscriber: Subscriber, lastEventId: number | undefined, tail: number): Promise<number> {
   const { activity, hub } = context
   const { response } = subscriber
-  // The replay waits for the subscriber to read (live events wait in the backlog meanwhile), so
-  // a long replay is paced by the reader instead of dropping it for falling behind.
+  // The replay waits for the subscriber to read, so a long replay is paced by the reader. Live
+  // events wait in the backlog meanwhile, within the subscriber's budget; a reader that does not
+  // drain in time, or whose backlog would pass the budget, is dropped by the hub.
   const write = async (events: readonly ActivityEvent[]) => {
     for (const event of events) {
       if (response.destroyed) return
       if (!subscriber.covers(event.room)) continue
-      if (!response.write(encodeSseEvent(event))) await drained(response)
+      if (!response.write(encodeSseEvent(event)) && !(await hub.drained(subscriber))) return
     }
   }
   const writeTail = async () => {
@@ -119,16 +122,4 @@ async function replay(context: ActivityStreamContext, subscriber: Subscriber, la
     lastId = events.at(-1)?.id ?? lastId
     if (events.length < REPLAY_PAGE || response.destroyed) return lastId
   }
-}
-
-function drained(response: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done)
-      response.off('close', done)
-      resolve()
-    }
-    response.on('drain', done)
-    response.on('close', done)
-  })
 }
