@@ -1,6 +1,7 @@
 /**
- * The editor's look, in the page's colours: every colour is a CSS custom property from style.css,
- * so the light and dark schemes (prefers-color-scheme) need no reconfiguration.
+ * The editor's look, in the page's colours: every colour is a CSS custom property (the shared
+ * apps/shared/tokens.css, or the editor's own in style.css), so the light and dark schemes
+ * (prefers-color-scheme) need no reconfiguration.
  */
 import { EditorView } from '@codemirror/view'
 
