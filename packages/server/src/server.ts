@@ -14,6 +14,7 @@ import { createStaticFiles } from './http/static.js'
 import { createLogger, type Logger } from './log.js'
 import { createMetrics } from './metrics.js'
 import { DEFAULTS, type ServerOptions } from './options.js'
+import type { ActivitySink } from './activity/activity-sink.js'
 import { ActivityTracker } from './activity/activity-tracker.js'
 import { AWARENESS_DEFAULTS } from './rooms/awareness-relay.js'
 import { RoomRegistry } from './rooms/room-registry.js'
@@ -60,7 +61,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     metrics,
     log,
   )
-  const tracker = new ActivityTracker(storage.activity, hub, log, options.activity)
+  // A log several instances share delivers every instance's events, this one's included, in id
+  // order: the hub publishes what it follows, and the tracker only stores.
+  const follow = storage.activity.follow?.bind(storage.activity)
+  const sink: ActivitySink = follow ? { publish: () => {}, publishUpdates: (room, updates) => hub.publishUpdates(room, updates) } : hub
+  const stopFollowing = follow ? await follow((event) => hub.publish(event)) : undefined
+  const tracker = new ActivityTracker(storage.activity, sink, log, options.activity)
   const instance = options.instanceId ?? `${hostname()}-${process.pid}`
   let redis: RedisFanout | undefined
   if (options.redis) {
@@ -157,6 +163,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
     const unstoredRooms = await registry.close()
     await tracker.flush()
+    await stopFollowing?.()
     hub.close()
     wss.close()
     http.closeAllConnections()

@@ -1,6 +1,6 @@
 /**
  * Many subscribers: a thousand streams of one room all receive an event; a subscriber that
- * stops reading is dropped once its unsent bytes pass the limit, while a reading one carries on
+ * stops reading is dropped once what waits for it passes the limit, while a reading one carries on
  * and a dropped one resumes from its Last-Event-ID without losing anything.
  */
 import { request } from 'node:http'
@@ -30,8 +30,9 @@ describe('activity fan-out', () => {
   it('drops a subscriber that stopped reading, keeps a reading one, and the dropped one resumes losslessly', async () => {
     const server = await startServer(scope, { sseBufferLimit: 512 * 1024 })
     const fast = await openSse(scope, `${server.url}/api/rooms/busy/activity?tail=0`)
-    // A subscriber that never reads: its socket is paused right after the headers.
-    const slowRequest = request(`${server.url}/api/rooms/busy/activity?tail=0`, { agent: false })
+    // A live replica that never reads: its socket is paused right after the headers. Its stream
+    // carries the document's updates too, so large edits fill the kernel's socket buffers quickly.
+    const slowRequest = request(`${server.url}/api/rooms/busy/activity?tail=0&doc=1`, { agent: false })
     const slowClosed = new Promise<void>((resolve) => slowRequest.on('close', () => resolve()))
     slowRequest.on('response', (response) => {
       response.once('data', () => response.socket.pause())
@@ -41,13 +42,12 @@ describe('activity fan-out', () => {
     scope.defer(() => slowRequest.destroy())
     await waitUntil('two subscribers', async () => (await server.metric('cowrite_sse_subscribers')) === 2)
 
-    // Each visit stores join, edit and leave; the events are small, so make many.
+    // Each visit stores join, edit and leave, and makes a 64 KiB edit.
     let visits = 0
-    // Large names make large events, to fill the kernel's socket buffers quickly.
-    const name = 'x'.repeat(64 * 1024)
+    const chunk = 'y'.repeat(64 * 1024)
     while ((await server.metric('cowrite_sse_dropped_total')) === 0 && visits < 200) {
-      const client = await connectClient(scope, server.wsUrl, 'busy', { user: { name, color: '#000000' } })
-      client.text.insert(0, 'y')
+      const client = await connectClient(scope, server.wsUrl, 'busy', { user: { name: 'Visitor', color: '#000000' } })
+      client.text.insert(0, chunk)
       client.destroy()
       visits++
     }

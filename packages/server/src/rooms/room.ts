@@ -42,7 +42,7 @@ export interface RoomObserver {
   presenceChanged(room: Room, peer: Peer): void
   /** Characters inserted and deleted in the text by `origin`, reported once stored. */
   edited(room: Room, origin: Peer | null, inserted: number, deleted: number): void
-  /** Updates are stored and relayed. */
+  /** Updates are stored (here, or by the instance they came from) and relayed. */
   committed(room: Room, updates: readonly Uint8Array[]): void
 }
 
@@ -321,8 +321,11 @@ export class Room {
       this.stateUpdate = null
       const { inserted, deleted } = this.textChanges
       this.textChanges = { inserted: 0, deleted: 0 }
-      // Stored by the instance it came from: only this instance's peers still need it.
-      if (origin === REMOTE) return this.deliver(encodeSyncUpdate(update), null)
+      // Stored by the instance it came from: only this instance's peers (and live replicas) still need it.
+      if (origin === REMOTE) {
+        this.deliver(encodeSyncUpdate(update), null)
+        return this.context.observer.committed(this, [update])
+      }
       const peer = origin !== null && this.peers.has(origin as Peer) ? (origin as Peer) : null
       this.context.commits.add(this, { update, origin: peer, inserted, deleted })
       this.context.metrics.updates.inc()

@@ -6,12 +6,12 @@
  * holds every phase to the subscriber's byte budget and drain timeout (see activity-hub.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
+import { DEFAULT_ACTIVITY_TAIL, SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
 import type { ActivityLog } from '../storage/activity-log.js'
 import type { Grant } from '../auth/authorize.js'
-import { sendError } from '../http/json.js'
+import { sendError } from './json.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
-import type { ActivityHub, Subscriber } from './activity-hub.js'
+import type { ActivityHub, Subscriber } from '../stream/activity-hub.js'
 
 export interface ActivityStreamContext {
   hub: ActivityHub
@@ -19,7 +19,6 @@ export interface ActivityStreamContext {
   registry: RoomRegistry
 }
 
-const DEFAULT_TAIL = 50
 const MAX_TAIL = 1000
 /** Events read from the log per query while replaying. */
 const REPLAY_PAGE = 1000
@@ -44,7 +43,7 @@ export async function streamActivity(
   try {
     // The header wins: EventSource keeps the query on reconnect but sends a newer header.
     lastEventId = integerParameter('Last-Event-ID', request.headers['last-event-id'] as string | undefined) ?? integerParameter('lastEventId', url.searchParams.get('lastEventId'))
-    tail = Math.min(MAX_TAIL, integerParameter('tail', url.searchParams.get('tail')) ?? DEFAULT_TAIL)
+    tail = Math.min(MAX_TAIL, integerParameter('tail', url.searchParams.get('tail')) ?? DEFAULT_ACTIVITY_TAIL)
   } catch (error) {
     return sendError(response, 400, (error as Error).message)
   }
