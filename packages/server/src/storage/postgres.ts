@@ -108,13 +108,16 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
    * - Rows read are deleted by id, never as `id <= last read id`: an identity value is drawn at
    *   insert, not at commit, so a lower id may commit after the read (it stays in the log).
    * - Another instance (or an explicit compact() here) may compact the same room meanwhile. A lock
-   *   held only around the write would serialize the two writes but still let the slower one,
-   *   merged from an older read, replace a newer snapshot and lose what only the newer one holds.
-   *   So the write is conditional: `UPDATE rooms ... WHERE snapshot_gen = <read>` both takes the
-   *   room row's lock and checks that no snapshot was written since the read (under READ COMMITTED,
-   *   an UPDATE blocked behind another re-checks its WHERE on the row it committed). If it matches
-   *   no row, the compaction is dropped: its rows were folded by the other one or are still in the
-   *   log. The row lock, held to commit, also makes appends of that room wait for the recount.
+   *   taken only for the write (`SELECT ... FOR UPDATE` on the room row, or an advisory lock per
+   *   room) would serialize the two writes but still let the slower one, merged from an older
+   *   read, replace a newer snapshot and lose what only the newer one holds. A lock held from read
+   *   to write would pin a connection through the merge, and vanish with that connection. So the
+   *   write is conditional instead: `UPDATE rooms ... WHERE snapshot_gen = <read>` takes the room
+   *   row's lock and checks, under it, that no snapshot was written since the read (an UPDATE that
+   *   waited for another transaction's lock re-checks its WHERE against the row that one
+   *   committed). Matching no row, the compaction writes nothing: its rows were folded by the
+   *   other one, or are still in the log. The row lock, held to commit, also makes appends of the
+   *   room wait for the recount.
    */
   const readForCompaction = (room: string): Promise<ReadForCompaction | undefined> =>
     inTransaction(
