@@ -110,6 +110,7 @@ describe('the PostgreSQL store', () => {
   it('round-trips appends through load, list and get', async () => {
     const url = await postgres.database()
     const storage = await openStore(url)
+    expect(storage.shared).toBe(true)
     const a = source(1)
     const b = source(2)
     await storage.append([a.edit('a', 20), b.edit('b', 5)])

@@ -41,6 +41,7 @@ export interface PostgresStorageOptions {
 
 /** The PostgreSQL store, with its pool exposed for operations and tests. */
 export interface PostgresStorage extends Storage {
+  readonly shared: true
   readonly activity: PostgresActivityLog
   readonly pool: Pool
   /**
@@ -266,6 +267,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   })
 
   return {
+    shared: true,
     activity,
     pool,
     async compactionsSettled() {
