@@ -29,6 +29,7 @@ function setup(limits: Partial<AwarenessLimits>) {
       const decoded = decodeMessage(message)
       if (decoded.type === 'awareness') broadcasts.push(decoded.entries.map(({ clientID, state }) => ({ clientID, state })))
     },
+    deliver: () => {},
     send: () => {},
     presenceChanged: () => {},
   })

@@ -7,8 +7,7 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import { WebSocket } from 'ws'
+import { createStockClient } from '@cowrite/testing'
 import { describe, expect, it } from 'vitest'
 import { createSqliteStorage } from '../src/storage/sqlite.js'
 import { tempDir } from './helpers/cowrite-process.js'
@@ -43,23 +42,18 @@ describe('idle rooms', () => {
         await Promise.all(
           Array.from({ length: CONCURRENCY }, async (_, offset) => {
             const room = `room-${start + offset}`
-            // A stock client, not the scope's helper: the test must not keep 5,000 of them alive.
-            const doc = new Y.Doc({ guid: room }) // a given guid skips lib0's costly uuidv4
-            const provider = new WebsocketProvider(server.wsUrl, room, doc, {
-              WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-              disableBc: true,
-            })
+            // Destroyed here, not by the scope: the test must not keep 4,000 of them alive.
+            // A given guid skips lib0's costly uuidv4.
+            const client = createStockClient(server.wsUrl, room, { doc: new Y.Doc({ guid: room }), user: null })
             try {
-              await waitUntil(`${room} synced`, () => provider.synced, { on: [[provider, 'sync']] })
+              await waitUntil(`${room} synced`, () => client.provider.synced, { on: [[client.provider, 'sync']] })
               // Each round finds the previous rounds' edits: the unload lost nothing.
-              expect(doc.getText('content').toString(), room).toBe('x'.repeat(round - 1))
+              expect(client.text.toString(), room).toBe('x'.repeat(round - 1))
               // Leave at once: the frame goes out before the close, and the server must store it
               // before the room may be unloaded (checked by the next round).
-              doc.getText('content').insert(0, 'x')
+              client.text.insert(0, 'x')
             } finally {
-              provider.destroy()
-              provider.awareness.destroy()
-              doc.destroy()
+              client.destroy()
             }
           }),
         )

@@ -183,7 +183,7 @@ export async function rawRequest(scope: Scope, url: string, request: string | Bu
   scope.defer(() => socket.destroy())
   await nextEvent(socket, 'connect', timeoutMs)
   socket.write(request)
-  let received = Buffer.alloc(0)
+  let received: Buffer = Buffer.alloc(0)
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no complete answer within ${timeoutMs} ms to ${JSON.stringify(String(request).slice(0, 120))}`)), timeoutMs)
     const finish = () => {
