@@ -11,8 +11,9 @@ import { createServer } from './server.js'
 import { DEFAULT_ACTIVITY_RETENTION, MAX_USER_NAME_LENGTH } from '@cowrite/protocol'
 import { parseTtl, signToken } from './auth/tokens.js'
 import { createMemoryStorage } from './storage/memory.js'
-import { SchemaError, createSqliteStorage } from './storage/sqlite.js'
-import type { Storage } from './storage/storage.js'
+import { createPostgresStorage } from './storage/postgres.js'
+import { createSqliteStorage } from './storage/sqlite.js'
+import { SchemaError, type Storage } from './storage/storage.js'
 
 const USAGE = `Usage: cowrite serve [flags]
        cowrite token --room ROOM --name NAME [--role admin|edit|view] [--ttl 1h] [--sub ID]
@@ -21,7 +22,7 @@ Flags (environment variable in brackets):
   --host HOST              interface to listen on [COWRITE_HOST, HOST] (${DEFAULTS.host})
   --port PORT              port, 0 picks a free one [COWRITE_PORT, PORT] (${DEFAULTS.port})
   --data DIR               data directory, created if missing [COWRITE_DATA] (./data)
-  --storage KIND           sqlite or memory [COWRITE_STORAGE] (sqlite)
+  --storage KIND           sqlite, memory or postgres://USER[:PASS]@HOST:PORT/DB [COWRITE_STORAGE] (sqlite)
   --cors-origin ORIGIN     Access-Control-Allow-Origin [COWRITE_CORS_ORIGIN] (*)
   --max-message BYTES      largest incoming frame [COWRITE_MAX_MESSAGE] (${DEFAULTS.maxMessage})
   --rate-limit N           messages per second per socket, 0 = off [COWRITE_RATE_LIMIT] (${DEFAULTS.rateLimit})
@@ -77,9 +78,21 @@ function integer(values: Partial<Record<Flag, string>>, flag: Flag): number | un
   return value
 }
 
-function openStorage(kind: string, dataDir: string, log: Logger, activityRetention: number | undefined): Storage {
+/** Postgres URLs: `postgres://` or `postgresql://`. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//
+
+async function openStorage(kind: string, dataDir: string, log: Logger, activityRetention: number | undefined): Promise<Storage> {
   if (kind === 'memory') return createMemoryStorage({ activityRetention })
-  if (kind !== 'sqlite') throw new UsageError(`--storage must be sqlite or memory, got ${JSON.stringify(kind)}`)
+  if (POSTGRES_URL.test(kind)) {
+    try {
+      return await createPostgresStorage({ url: kind, log, activityRetention })
+    } catch (error) {
+      if (error instanceof SchemaError) throw new StartupError(error.message)
+      const code = (error as { code?: string }).code
+      throw new StartupError(`cannot open ${redactPassword(kind)}: ${(error as Error).message}${code ? ` (${code})` : ''}`)
+    }
+  }
+  if (kind !== 'sqlite') throw new UsageError(`--storage must be sqlite, memory or postgres://…, got ${JSON.stringify(redactPassword(kind))}`)
   const path = join(dataDir, 'cowrite.db')
   try {
     // Creates the data directory if missing.
@@ -89,6 +102,11 @@ function openStorage(kind: string, dataDir: string, log: Logger, activityRetenti
     const code = (error as { code?: string }).code
     throw new StartupError(`cannot open ${path}: ${(error as Error).message}${code ? ` (${code})` : ''}`)
   }
+}
+
+/** A store URL fit for messages: its password replaced. */
+function redactPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1[redacted]@')
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -106,10 +124,10 @@ async function serve(args: string[]): Promise<void> {
   }
   const logger = createLogger(setting(values, 'log-level') ?? DEFAULTS.logLevel)
   const kind = setting(values, 'storage') ?? 'sqlite'
-  if (setting(values, 'redis') && !/^postgres(ql)?:\/\//.test(kind)) {
+  if (setting(values, 'redis') && !POSTGRES_URL.test(kind)) {
     throw new UsageError(`--redis joins instances sharing one store: it needs --storage postgres://…, not ${JSON.stringify(kind)}`)
   }
-  const storage = openStorage(kind, resolve(setting(values, 'data') ?? './data'), logger, integer(values, 'activity-retention'))
+  const storage = await openStorage(kind, resolve(setting(values, 'data') ?? './data'), logger, integer(values, 'activity-retention'))
   const server = await createServer({
     host: setting(values, 'host'),
     port: integer(values, 'port'),

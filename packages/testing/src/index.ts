@@ -5,3 +5,4 @@ export { createStockClient, type StockClient, type StockClientOptions } from './
 export { waitUntil, type Listenable, type WaitOptions } from './wait.js'
 export { postgresBinDir, startPostgres, usePostgresCluster, type PostgresCluster } from './postgres.js'
 export { startRedis, useRedis, type RedisServer } from './redis.js'
+export { cowriteNginxConfig, startNginx, type Nginx } from './nginx.js'

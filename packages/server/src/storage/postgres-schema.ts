@@ -18,7 +18,7 @@
  */
 import type { Pool, PoolClient } from 'pg'
 import type { Logger } from '../log.js'
-import { SchemaError } from './sqlite.js'
+import { SchemaError } from './storage.js'
 
 /** The schema this code reads and writes. */
 export const SCHEMA_VERSION = 1

@@ -19,7 +19,7 @@ import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import { createCompactor } from './compactor.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
-import type { RoomAppend, Storage, StoredRoom } from './storage.js'
+import { SchemaError, type RoomAppend, type Storage, type StoredRoom } from './storage.js'
 
 /** Updates inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
 const INSERT_CHUNK = 16
@@ -52,10 +52,6 @@ export interface SqliteStorage extends Storage {
   compactionsSettled(): Promise<void>
 }
 
-/** Opening a file this server must not use: another schema version, or not a Cowrite database. */
-export class SchemaError extends Error {
-  override name = 'SchemaError'
-}
 
 interface RoomRow {
   name: string

@@ -36,3 +36,8 @@ export interface Storage {
   /** Finish pending work and release the store. */
   close(): Promise<void>
 }
+
+/** Opening a store this server must not use: another schema version, or not a Cowrite store. */
+export class SchemaError extends Error {
+  override name = 'SchemaError'
+}
