@@ -5,13 +5,13 @@
  * came back. Now an edit made while the database refuses writes (an immutable file) produces no
  * `edit` event until storage recovers, and then exactly one.
  */
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { EditEvent } from '@cowrite/protocol'
 import { createSqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient } from './helpers/client.js'
 import { tempDir } from './helpers/cowrite-process.js'
+import { makeImmutable } from './helpers/immutable.js'
 import { useScope } from './helpers/scope.js'
 import { startServer } from './helpers/server.js'
 import { openSse } from './helpers/sse.js'
@@ -31,15 +31,7 @@ describe('edit activity', () => {
     writer.text.insert(0, 'stored')
     await stream.waitFor('the first edit', () => edits().length === 1)
 
-    const files = [path, `${path}-wal`]
-    execFileSync('chattr', ['+i', ...files])
-    let restored = false
-    const restore = () => {
-      if (restored) return
-      restored = true
-      execFileSync('chattr', ['-i', ...files])
-    }
-    scope.defer(restore)
+    const restore = makeImmutable(scope, path)
     const writerClosed = nextEvent<[CloseEvent]>(writer.provider, 'connection-close')
     writer.text.insert(6, ' held')
     expect((await writerClosed)[0].code).toBe(1011)

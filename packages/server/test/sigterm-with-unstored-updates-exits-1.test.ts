@@ -4,11 +4,11 @@
  * SIGTERM, the updates it held back silently lost; now it says which rooms were not stored and
  * exits 1, so a supervisor or an operator sees it.
  */
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { connectClient } from './helpers/client.js'
 import { startCowrite, tempDir } from './helpers/cowrite-process.js'
+import { makeImmutable } from './helpers/immutable.js'
 import { useScope } from './helpers/scope.js'
 import { nextEvent, waitUntil } from './helpers/wait.js'
 
@@ -22,9 +22,7 @@ describe('SIGTERM with updates left unstored', () => {
     writer.text.insert(0, 'stored')
     await waitUntil('the first edit is stored', async () => (await (await fetch(`${server.url}/api/rooms/doomed/text`)).text()) === 'stored')
 
-    const files = [join(data, 'cowrite.db'), join(data, 'cowrite.db-wal')]
-    execFileSync('chattr', ['+i', ...files])
-    scope.defer(() => execFileSync('chattr', ['-i', ...files]))
+    makeImmutable(scope, join(data, 'cowrite.db'))
     const writerClosed = nextEvent<[CloseEvent]>(writer.provider, 'connection-close')
     writer.text.insert(6, ' but not this')
     expect((await writerClosed)[0].code).toBe(1011)

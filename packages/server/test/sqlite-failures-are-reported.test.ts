@@ -5,7 +5,6 @@
  * load. Each is reported (1011 or a refused upgrade, a log line with the room, /healthz 503) and
  * harms no other room; writes held during the failure are stored once it ends.
  */
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import * as Y from 'yjs'
 import { WebSocket } from 'ws'
@@ -13,6 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { createSqliteStorage, type SqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient, type StockClient } from './helpers/client.js'
 import { tempDir } from './helpers/cowrite-process.js'
+import { makeImmutable } from './helpers/immutable.js'
 import { useScope, type Scope } from './helpers/scope.js'
 import { startServer, type TestServer } from './helpers/server.js'
 import { nextEvent, waitUntil } from './helpers/wait.js'
@@ -46,18 +46,7 @@ type Breaker = (storage: SqliteStorage, path: string) => () => void
 
 const breakers: Record<string, { breaker: Breaker; error: RegExp }> = {
   'an immutable database file (chattr +i)': {
-    breaker: (_storage, path) => {
-      const files = [path, `${path}-wal`]
-      execFileSync('chattr', ['+i', ...files])
-      let restored = false
-      const restore = () => {
-        if (restored) return
-        restored = true
-        execFileSync('chattr', ['-i', ...files])
-      }
-      scope.defer(restore)
-      return restore
-    },
+    breaker: (_storage, path) => makeImmutable(scope, path),
     error: /disk I\/O error|readonly/i,
   },
   'a read-only connection (PRAGMA query_only)': {

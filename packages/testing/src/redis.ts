@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll } from 'vitest'
+import { freePort } from './free-port.js'
 
 export interface RedisServer {
   /** `redis://127.0.0.1:PORT`. */
@@ -22,14 +22,6 @@ export interface RedisServer {
 }
 
 const REDIS_SERVER = '/usr/bin/redis-server'
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 /** Start redis-server on a free port; resolves once it accepts connections. */
 export async function startRedis(): Promise<RedisServer> {

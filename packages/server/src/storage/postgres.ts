@@ -12,6 +12,7 @@
 import { Pool, type PoolClient } from 'pg'
 import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
+import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor, type Compactor } from './compactor.js'
 import { createPostgresActivityLog, type PostgresActivityLog } from './postgres-activity.js'
 import { describeUrl, inTransaction, migrate } from './postgres-schema.js'
@@ -167,37 +168,17 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     })
 
   const compactor = options.compactor ?? createCompactor()
-  const compacting = new Map<string, Promise<void>>()
   let closing: Promise<void> | undefined
-
-  const compactRoom = (room: string, scheduled: boolean): Promise<void> => {
-    const running = (async () => {
-      // After an append, start in a later turn so the append's relay is not delayed by the read.
-      if (scheduled) await new Promise<void>((resolve) => setImmediate(resolve))
-      if (closing) return
-      const read = await readForCompaction(room)
-      if (!read || read.ids.length === 0) return
-      // Another instance may have compacted since this one's append saw the log over a threshold.
-      if (scheduled && read.logCount <= compactAfterCount && read.logBytes <= compactAfterBytes) return
-      const snapshot = await compactor.compact(read.updates)
-      if (closing) return
-      const written = await replaceWithSnapshot(room, read, snapshot)
-      if (!written) log?.debug({ room }, 'storage compaction superseded by a concurrent one')
-    })().finally(() => {
-      if (compacting.get(room) === running) compacting.delete(room)
-    })
-    compacting.set(room, running)
-    return running
-  }
-
-  // A failed compaction loses nothing (the log is intact) and is tried again after the room's next
-  // append, since its counts stay above the threshold.
-  const scheduleCompaction = (rooms: readonly string[]) => {
-    for (const room of rooms) {
-      if (closing || compacting.has(room)) continue
-      compactRoom(room, true).catch((error: unknown) => log?.error({ room, err: error }, 'storage compaction failed'))
-    }
-  }
+  const compactions = createCompactionRuns(async (room, scheduled) => {
+    const read = await readForCompaction(room)
+    if (!read || read.ids.length === 0) return
+    // Another instance may have compacted since this one's append saw the log over a threshold.
+    if (scheduled && read.logCount <= compactAfterCount && read.logBytes <= compactAfterBytes) return
+    const snapshot = await compactor.compact(read.updates)
+    if (compactions.closing) return
+    const written = await replaceWithSnapshot(room, read, snapshot)
+    if (!written) log?.debug({ room }, 'storage compaction superseded by a concurrent one')
+  }, log)
 
   const append = async (batch: readonly RoomAppend[]): Promise<string[]> => {
     const rows: Array<string | Uint8Array> = []
@@ -270,16 +251,8 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     shared: true,
     activity,
     pool,
-    async compactionsSettled() {
-      while (compacting.size > 0) await Promise.allSettled(compacting.values())
-    },
-    compact(room) {
-      // One compaction per room at a time on this instance; an explicit one also folds what a
-      // running one missed.
-      const running = compacting.get(room)
-      if (!running) return compactRoom(room, false)
-      return running.catch(() => {}).then(() => compactRoom(room, false))
-    },
+    compactionsSettled: () => compactions.settled(),
+    compact: (room) => compactions.compact(room),
     async load(room) {
       // One statement sees one snapshot of the database: never a compaction half done.
       const { rows } = await pool.query<{ data: Buffer }>(
@@ -293,7 +266,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       return rows.map((row) => row.data)
     },
     async append(batch) {
-      scheduleCompaction(await append(batch))
+      compactions.schedule(await append(batch))
     },
     async list() {
       const { rows } = await pool.query<RoomRow>('SELECT name, length, updated_at FROM cowrite.rooms ORDER BY name')
@@ -305,7 +278,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     },
     close() {
       closing ??= (async () => {
-        await Promise.allSettled(compacting.values())
+        await compactions.close()
         if (!options.compactor) await compactor.close()
         await activity.close()
         await pool.end()

@@ -17,6 +17,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
+import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor } from './compactor.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
 import { SchemaError, type RoomAppend, type Storage, type StoredRoom } from './storage.js'
@@ -133,25 +134,14 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     recountLog.run({ room })
   })
   const compactor = createCompactor()
-  const compacting = new Map<string, Promise<void>>()
-  let closing = false
-
-  const compactRoom = (room: string, deferred: boolean): Promise<void> => {
-    const running = (async () => {
-      // After an append, start in a later turn so the append's relay is not delayed by the read.
-      if (deferred) await new Promise<void>((resolve) => setImmediate(resolve))
-      if (!db.open) return
-      const { updates, lastId } = readForCompaction(room)
-      if (lastId === 0) return
-      const snapshot = await compactor.compact(updates)
-      if (!db.open) return
-      replaceWithSnapshot.immediate(room, snapshot, lastId)
-    })().finally(() => {
-      if (compacting.get(room) === running) compacting.delete(room)
-    })
-    compacting.set(room, running)
-    return running
-  }
+  const compactions = createCompactionRuns(async (room) => {
+    if (!db.open) return
+    const { updates, lastId } = readForCompaction(room)
+    if (lastId === 0) return
+    const snapshot = await compactor.compact(updates)
+    if (!db.open) return
+    replaceWithSnapshot.immediate(room, snapshot, lastId)
+  }, options.log)
 
   const append = db.transaction((batch: readonly RoomAppend[]): string[] => {
     const now = Date.now()
@@ -172,33 +162,18 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     return toCompact
   })
 
-  // A failed compaction loses nothing (the log is intact) and is tried again after the room's next
-  // append, since its counts stay above the threshold.
-  const scheduleCompaction = (rooms: readonly string[]) => {
-    for (const room of rooms) {
-      if (closing || compacting.has(room)) continue
-      compactRoom(room, true).catch((error: unknown) => options.log?.error({ room, err: error }, 'storage compaction failed'))
-    }
-  }
 
   return {
     activity: createSqliteActivityLog(db, options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
     db,
-    async compactionsSettled() {
-      while (compacting.size > 0) await Promise.allSettled(compacting.values())
-    },
-    compact(room) {
-      // One compaction per room at a time; an explicit one also folds what a running one missed.
-      // With none running, the rows are read before this returns.
-      const running = compacting.get(room)
-      if (!running) return compactRoom(room, false)
-      return running.catch(() => {}).then(() => compactRoom(room, false))
-    },
+    compactionsSettled: () => compactions.settled(),
+    // With none running, the rows are read before this returns.
+    compact: (room) => compactions.compact(room),
     async load(room) {
       return load(room)
     },
     async append(batch) {
-      scheduleCompaction(append(batch))
+      compactions.schedule(append(batch))
     },
     async list() {
       return selectRooms.all().map(toStored)
@@ -209,8 +184,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     },
     async close() {
       if (!db.open) return
-      closing = true
-      await Promise.allSettled(compacting.values())
+      await compactions.close()
       await compactor.close()
       if (!db.open) return
       try {

@@ -1,0 +1,17 @@
+/**
+ * A free loopback port for an engine a test starts (redis-server, PostgreSQL, nginx), found by
+ * binding port 0 and letting it go: the engine takes it a moment later.
+ */
+import { createServer } from 'node:net'
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
