@@ -64,6 +64,9 @@ describe('cowrite serve', () => {
     [['--port', '-1'], /--port/],
     [['--storage', 'floppy'], /--storage/],
     [['--max-message', '1.5'], /--max-message/],
+    // Redis joins instances sharing one store: refused with a store that belongs to one process.
+    [['--redis', 'redis://127.0.0.1:1'], /--redis joins instances sharing one store: it needs --storage postgres/],
+    [['--storage', 'sqlite', '--redis', 'redis://127.0.0.1:1'], /not "sqlite"/],
   ])('exits 2 with a message for %j', async (args, message) => {
     const { code, stdout, stderr } = await runCowrite(['serve', '--storage', 'memory', ...args])
     expect(code).toBe(2)

@@ -2,19 +2,31 @@
  * Every encoder of sync/messages.ts against its decoder, table-driven: what is encoded decodes
  * to the same message, byte for byte, and the stock y-protocols reading agrees.
  */
-import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
+import * as encoding from 'lib0/encoding'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import {
   decodeAwarenessUpdate,
   decodeMessage,
-  encodeAwarenessEntries,
   encodeAwarenessMessage,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
   type AwarenessEntry,
 } from '../src/sync/messages.js'
+
+/** Encode entries exactly as y-protocols' `encodeAwarenessUpdate` lays them out. */
+function awarenessUpdate(entries: ReadonlyArray<Omit<AwarenessEntry, 'size'>>): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const { clientID, clock, state } of entries) {
+    encoding.writeVarUint(encoder, clientID)
+    encoding.writeVarUint(encoder, clock)
+    encoding.writeVarString(encoder, JSON.stringify(state))
+  }
+  return encoding.toUint8Array(encoder)
+}
 
 const doc = new Y.Doc()
 doc.getText('content').insert(0, 'héllo wörld')
@@ -34,7 +46,15 @@ describe('sync messages round-trip', () => {
     })
   }
 
-  const entryCases: Array<{ name: string; entries: AwarenessEntry[] }> = [
+  it('awareness: what y-protocols encodes decodes to its states', () => {
+    const awareness = new Awareness(new Y.Doc())
+    awareness.setLocalState({ user: { name: 'Ada', color: '#f00' }, cursor: null })
+    const [entry] = decodeAwarenessUpdate(encodeAwarenessUpdate(awareness, [awareness.clientID]))
+    expect(entry).toMatchObject({ clientID: awareness.clientID, clock: 1, state: awareness.getLocalState() })
+    awareness.destroy()
+  })
+
+  const entryCases: Array<{ name: string; entries: Array<Omit<AwarenessEntry, 'size'>> }> = [
     { name: 'no entries', entries: [] },
     { name: 'one user', entries: [{ clientID: 1, clock: 3, state: { user: { name: 'Ada', color: '#f00' } } }] },
     { name: 'a removal', entries: [{ clientID: 2 ** 31 - 1, clock: 0, state: null }] },
@@ -48,7 +68,7 @@ describe('sync messages round-trip', () => {
   ]
   for (const { name, entries } of entryCases) {
     it(`awareness: ${name}`, () => {
-      const update = encodeAwarenessEntries(entries)
+      const update = awarenessUpdate(entries)
       const decoded = decodeAwarenessUpdate(update)
       expect(decoded.map(({ clientID, clock, state }) => ({ clientID, clock, state }))).toEqual(entries)
       const message = decodeMessage(encodeAwarenessMessage(update))

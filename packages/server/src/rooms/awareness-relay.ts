@@ -17,7 +17,7 @@
 import * as awarenessProtocol from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import { CloseCode, readAwarenessUser, type ActivityUser } from '@cowrite/protocol'
-import { encodeAwarenessEntries, encodeAwarenessMessage, type AwarenessEntry } from '../sync/messages.js'
+import { encodeAwarenessMessage, type AwarenessEntry } from '../sync/messages.js'
 
 export interface AwarenessLimits {
   /** Client ids one socket may own. */
@@ -148,14 +148,16 @@ export class AwarenessRelay<Peer> {
     if (!owned) return null
     const refusal = this.check(owned, entries)
     if (refusal) return refusal
-    const tombstones: AwarenessEntry[] = []
+    const tombstones: number[] = []
     for (const { clientID, clock, state } of entries) {
       if (state === null || this.awareness.states.has(clientID)) continue
       const known = this.awareness.meta.get(clientID)
-      if (known && known.clock >= clock) tombstones.push({ clientID, clock: known.clock, state: null })
+      if (known && known.clock >= clock) tombstones.push(clientID)
     }
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
-    if (tombstones.length > 0) this.outlet.send(peer, encodeAwarenessMessage(encodeAwarenessEntries(tombstones)))
+    // A removed id encodes as its tombstone: a null state at the clock the removal left.
+    const stillRemoved = tombstones.filter((id) => !this.awareness.states.has(id))
+    if (stillRemoved.length > 0) this.outlet.send(peer, encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, stillRemoved)))
     return null
   }
 

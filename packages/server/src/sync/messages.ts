@@ -29,8 +29,8 @@ export interface AwarenessEntry {
   clientID: number
   clock: number
   state: unknown
-  /** Length of the state's JSON as it arrived (0 for entries built by the server). */
-  size?: number
+  /** Length of the state's JSON as it arrived. */
+  size: number
 }
 
 export type IncomingMessage =
@@ -89,7 +89,7 @@ function readMessage(decoder: decoding.Decoder): IncomingMessage {
   }
 }
 
-/** The entries of an awareness update, mirroring `encodeAwarenessEntries`. */
+/** The entries of an awareness update, mirroring y-protocols' `encodeAwarenessUpdate`. */
 export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update)
   const count = decoding.readVarUint(decoder)
@@ -124,18 +124,6 @@ function depthOf(value: unknown): number {
     for (const child of Object.values(current)) stack.push([child, depth + 1])
   }
   return deepest
-}
-
-/** An awareness update carrying exactly `entries`, the wire form `decodeAwarenessUpdate` reads. */
-export function encodeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, entries.length)
-  for (const { clientID, clock, state } of entries) {
-    encoding.writeVarUint(encoder, clientID)
-    encoding.writeVarUint(encoder, clock)
-    encoding.writeVarString(encoder, JSON.stringify(state ?? null))
-  }
-  return encoding.toUint8Array(encoder)
 }
 
 function encodeSync(step: number, payload: Uint8Array): Uint8Array {
