@@ -54,6 +54,13 @@ export function createMetrics(options: { processMetrics: boolean }) {
     sseSubscribers: new Gauge({ name: 'cowrite_sse_subscribers', help: 'Open activity streams', registers }),
     sseDropped: new Counter({ name: 'cowrite_sse_dropped_total', help: 'Activity subscribers dropped for falling behind', registers }),
     activityEvents: new Counter({ name: 'cowrite_activity_events_total', help: 'Activity events emitted, by type', labelNames: ['type'], registers }),
+    redisPublished: new Counter({ name: 'cowrite_redis_published_total', help: 'Messages published to other instances over Redis', registers }),
+    redisReceived: new Counter({ name: 'cowrite_redis_received_total', help: 'Messages received from other instances over Redis', registers }),
+    redisSkipped: new Counter({
+      name: 'cowrite_redis_skipped_total',
+      help: 'Messages not published while Redis was unreachable (other instances catch up from the store)',
+      registers,
+    }),
     throttled: new Counter({ name: 'cowrite_throttled_total', help: 'Times a socket above its rate limit stopped being read', registers }),
     updates: new Counter({ name: 'cowrite_updates_total', help: 'Document updates applied and stored', registers }),
     storageAppendSeconds: new Histogram({

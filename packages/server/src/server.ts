@@ -71,7 +71,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   let redis: RedisFanout | undefined
   if (options.redis) {
     if (!storage.shared) throw new Error('--redis joins instances that share one store: use --storage postgres://… (SQLite and memory belong to one process)')
-    redis = await createRedisFanout({ url: options.redis, instanceId: instance, log })
+    redis = await createRedisFanout({ url: options.redis, instanceId: instance, log, metrics })
   }
   const fanout: Fanout = redis ?? createLocalFanout()
   const registry = new RoomRegistry({
@@ -144,13 +144,22 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   }, options.pingIntervalMs ?? DEFAULTS.pingIntervalMs)
   pinger.unref()
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(options.port ?? DEFAULTS.port, host, () => {
-      http.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(options.port ?? DEFAULTS.port, host, () => {
+        http.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    // Not listening (the port is taken, say): release what started, so the process can exit.
+    clearInterval(pinger)
+    hub.close()
+    await stopFollowing?.()
+    await redis?.close()
+    throw error
+  }
   const port = (http.address() as AddressInfo).port
   if (!auth.enabled && !isLoopback(host)) {
     log.warn({ host }, 'no --auth-secret: anyone who can reach this address can read and edit every room')

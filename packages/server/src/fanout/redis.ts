@@ -18,6 +18,7 @@ import { Redis } from 'ioredis'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Logger } from '../log.js'
+import type { Metrics } from '../metrics.js'
 import type { Fanout, FanoutEvent } from './fanout.js'
 import { LocalChannels } from './local.js'
 
@@ -27,6 +28,7 @@ export interface RedisFanoutOptions {
   /** This instance's name, on every message it publishes. */
   instanceId: string
   log: Logger
+  metrics: Metrics
   /** Heartbeat TTL: an instance silent this long counts as gone. Default 10 s. */
   heartbeatTtlMs?: number
 }
@@ -58,7 +60,7 @@ export function decodeChannelMessage(message: Uint8Array): { instanceId: string;
 
 /** Connect to Redis; resolves once connected or once the first attempt failed (then it retries). */
 export async function createRedisFanout(options: RedisFanoutOptions): Promise<RedisFanout> {
-  const { instanceId, log } = options
+  const { instanceId, log, metrics } = options
   const ttlMs = options.heartbeatTtlMs ?? 10_000
   const channels = new LocalChannels()
   const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000)
@@ -110,6 +112,7 @@ export async function createRedisFanout(options: RedisFanoutOptions): Promise<Re
       return log.warn({ room, err: error }, 'undecodable message on a room channel ignored')
     }
     if (decoded.instanceId === instanceId) return
+    metrics.redisReceived.inc()
     peers.add(decoded.instanceId)
     for (const handler of channels.of(room)) handler({ kind: 'message', payload: decoded.payload, except: null, remote: true, source: decoded.instanceId })
   })
@@ -144,7 +147,8 @@ export async function createRedisFanout(options: RedisFanoutOptions): Promise<Re
     },
     publish(room, { payload, except, remoteOnly }) {
       if (!remoteOnly) for (const handler of channels.of(room)) handler({ kind: 'message', payload, except, remote: false })
-      if (down !== null) return
+      if (down !== null) return metrics.redisSkipped.inc()
+      metrics.redisPublished.inc()
       pub.publish(ROOM_CHANNEL + room, encodeChannelMessage(instanceId, payload)).catch((error: Error) => markDown(error.message))
     },
     async subscribe(room, handler) {
