@@ -85,12 +85,10 @@ export async function createRedisFanout(options: RedisFanoutOptions): Promise<Re
     heartbeat()
     // Instances that restarted Redis meanwhile need a heartbeat's time to announce themselves.
     heardSince = Date.now()
-    if (!wasUp) {
-      wasUp = true
-      log.info({ instance: instanceId }, 'redis connected')
-      return
-    }
-    log.info({ instance: instanceId }, 'redis connection restored; catching rooms up from the store')
+    if (wasUp) log.info({ instance: instanceId }, 'redis connection restored; catching rooms up from the store')
+    else log.info({ instance: instanceId }, 'redis connected')
+    wasUp = true
+    // Rooms loaded while Redis was away (also at start) missed what the others published.
     broadcast({ kind: 'resync' })
   }
   for (const connection of [pub, sub]) {
