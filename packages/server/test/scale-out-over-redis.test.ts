@@ -1,8 +1,9 @@
 /**
  * Several instances joined by a real redis-server: stock clients spread over them converge, every
  * instance serves the same text, awareness crosses (removal included), a room first loaded on one
- * instance after edits on another is complete, and when Redis goes down and comes back while
- * people type on two instances, everyone converges with every edit, and /healthz said so meanwhile.
+ * instance after edits on another is complete, an instance started while Redis is down joins once
+ * it is up, and when Redis goes down and comes back while people type on two instances, everyone
+ * converges with every edit, and /healthz said so meanwhile.
  *
  * The instances here share one in-process store (what a PostgreSQL database is to processes):
  * this pins the fan-out; the process-level tests on PostgreSQL are in scale-out-*.test.ts.
@@ -82,6 +83,29 @@ describe('instances joined by Redis', () => {
     expect(reader.text.toString()).toBe('written on A')
     writer.text.insert(0, '> ')
     await waitUntil('B relays the next edit live', () => reader.text.toString() === '> written on A', { on: [[reader.doc, 'update']] })
+  })
+
+  it('start while Redis is down, serve their own clients, and join the others once it is up', async () => {
+    const storage = sharedStore()
+    const [a] = await instances(1, storage)
+    const onA = await connectClient(scope, a!.wsUrl, 'late-redis')
+    await redis().down()
+    const b = await startServer(scope, { storage, redis: redis().url, instanceId: 'started-without-redis' })
+    expect((await b.get('/healthz')).status).toBe(503)
+    const onB = await connectClient(scope, b.wsUrl, 'late-redis')
+    onB.text.insert(0, 'typed on B without Redis. ')
+    onA.text.insert(0, 'typed on A without Redis. ')
+    await waitUntil('B stored its edit', async () => (await serverText(b, 'late-redis')).includes('on B'))
+    await redis().up()
+    await waitUntil('both clients converge with both edits', () => onA.text.toString() === onB.text.toString() && onA.text.toString().includes('on B'), {
+      on: [
+        [onA.doc, 'update'],
+        [onB.doc, 'update'],
+      ],
+      timeoutMs: 15_000,
+    })
+    expect(onB.text.toString()).toContain('on A')
+    await waitUntil('B is healthy', async () => (await b.get('/healthz')).status === 200, { timeoutMs: 10_000 })
   })
 
   it('keep serving through a Redis outage, say so on /healthz, and converge with every edit once it is back', async () => {
