@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { describeMachine, loadAverage } from './proc.js'
 import { renderReport, type ScenarioResult } from './report.js'
-import type { Metrics, Scenario } from './scenario.js'
+import type { Environment, Metrics, RunningTarget, Scenario, ServerHandle } from './scenario.js'
 import { SCENARIOS } from './scenarios/index.js'
 import { median } from './stats.js'
 import { pinned, pinning, startServer, target, TARGETS } from './targets.js'
@@ -70,6 +70,15 @@ const loadAtStart = loadAverage()
 const machine = describeMachine()
 log(`cowrite bench: ${quick ? 'quick' : 'full'}, ${runs} run(s), ${machine}; ${pinning}`)
 
+/** What must be stopped if the bench is interrupted (SIGINT, SIGTERM): servers and engines running now. */
+const running = new Set<() => Promise<void>>()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping ${running.size} server(s)/engine set(s)`)
+    void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(130))
+  })
+}
+
 const results: ScenarioResult[] = []
 for (const chosen of selected) {
   results.push(await runScenario(chosen))
@@ -90,6 +99,14 @@ function writeReport(partial: boolean): void {
 }
 log(`done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`)
 
+/** Run `stop` once, whether the run ends or is interrupted. */
+function stopper(stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined
+  const once = () => (stopping ??= stop().finally(() => running.delete(once)))
+  running.add(once)
+  return once
+}
+
 async function runScenario(chosen: Scenario): Promise<ScenarioResult> {
   const params = chosen.params(quick)
   // --quick keeps Cowrite (SQLite), the y-websocket server and the floors: enough to spot a regression.
@@ -97,14 +114,55 @@ async function runScenario(chosen: Scenario): Promise<ScenarioResult> {
   const perTarget = new Map<string, Metrics[]>(targets.map((id) => [id, []]))
   const notes: string[] = []
   log(`\n${chosen.title}`)
+  let environment: Environment | undefined
+  let stopEnvironment: (() => Promise<void>) | undefined
+  try {
+    if (chosen.environment) {
+      environment = await chosen.environment(params, log)
+      stopEnvironment = stopper(() => environment!.stop())
+    }
+  } catch (error) {
+    log(`  FAILED to start the scenario's engines: ${(error as Error).message}`)
+    notes.push(`engines did not start: ${(error as Error).message.split('\n')[0]!}`)
+    return { scenario: chosen, params, targets, medians: new Map(), runsPerTarget: new Map(), notes }
+  }
+  try {
+    await runTargets(chosen, targets, environment, perTarget, notes)
+  } finally {
+    await stopEnvironment?.()
+  }
+  const medians = new Map<string, Metrics>()
+  for (const [id, list] of perTarget) {
+    if (list.length === 0) continue
+    const keys = new Set(list.flatMap((metrics) => Object.keys(metrics)))
+    medians.set(id, Object.fromEntries([...keys].map((key) => [key, median(list.map((metrics) => metrics[key] ?? Number.NaN))])))
+  }
+  return { scenario: chosen, params, targets, medians, runsPerTarget: new Map([...perTarget].map(([id, list]) => [id, list.length])), notes }
+}
+
+async function runTargets(chosen: Scenario, targets: readonly string[], environment: Environment | undefined, perTarget: Map<string, Metrics[]>, notes: string[]): Promise<void> {
   for (let run = 1; run <= runs; run++) {
     // Targets are interleaved within each run, so background noise spreads over all of them.
     for (const id of targets) {
       const started = performance.now()
       const t = target(id)
-      const server = await startServer(t.server, { cpuProfileDir: values.profile === id ? profileDir : undefined })
+      const cpuProfileDir = values.profile === id ? profileDir : undefined
+      let server: RunningTarget
       try {
-        const handle = { pid: server.pid, url: server.url, wsUrl: server.wsUrl }
+        if (environment) {
+          server = await environment.start(id, { cpuProfileDir })
+        } else {
+          const single = await startServer(t.server, { cpuProfileDir })
+          server = { handle: { pid: single.pid, url: single.url, wsUrl: single.wsUrl }, stop: () => single.stop() }
+        }
+      } catch (error) {
+        notes.push(`${t.label}, run ${run}: did not start: ${(error as Error).message.split('\n')[0]!}`)
+        log(`  run ${run} ${t.label}: FAILED to start: ${(error as Error).message}`)
+        continue
+      }
+      const stop = stopper(server.stop)
+      try {
+        const handle = server.handle
         if (chosen.available && !(await chosen.available(handle))) {
           notes.push(`${t.label}: not available`)
           continue
@@ -117,17 +175,10 @@ async function runScenario(chosen: Scenario): Promise<ScenarioResult> {
         notes.push(`${t.label}, run ${run}: ${message}`)
         log(`  run ${run} ${t.label}: FAILED ${(error as Error).message}`)
       } finally {
-        await server.stop()
+        await stop()
       }
     }
   }
-  const medians = new Map<string, Metrics>()
-  for (const [id, list] of perTarget) {
-    if (list.length === 0) continue
-    const keys = new Set(list.flatMap((metrics) => Object.keys(metrics)))
-    medians.set(id, Object.fromEntries([...keys].map((key) => [key, median(list.map((metrics) => metrics[key] ?? Number.NaN))])))
-  }
-  return { scenario: chosen, params, targets, medians, runsPerTarget: new Map([...perTarget].map(([id, list]) => [id, list.length])), notes }
 }
 
 function summary(metrics: Metrics): string {
@@ -138,7 +189,7 @@ function summary(metrics: Metrics): string {
 }
 
 /** Run the load generator for one scenario and target; resolves with its metrics. */
-function drive(scenarioId: string, targetId: string, server: { pid: number; url: string; wsUrl: string }): Promise<Metrics> {
+function drive(scenarioId: string, targetId: string, server: ServerHandle): Promise<Metrics> {
   const job = JSON.stringify({ scenario: scenarioId, target: targetId, server, quick })
   const [command, args] = pinned(1, ['--max-old-space-size=4096', join(here, 'driver.js')])
   const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { ...process.env, COWRITE_BENCH_JOB: job } })

@@ -16,12 +16,19 @@ export class Deliveries {
   readonly timeline: Array<[number, number]> = []
   delivered = 0
   completed = 0
+  /**
+   * With `classify`: per class, the latency of every single delivery (item sent until this one
+   * receiver has it), e.g. receivers on the sender's instance against those on another.
+   */
+  readonly byClass: number[][] = []
 
   constructor(
     sources: number,
     receivers: number,
     /** Whether receiver `r` receives source `s`'s items (not its own). */
     private readonly receives: (receiver: number, source: number) => boolean,
+    /** The class (0, 1, …) of the pair, for `byClass`; none: per-delivery latencies are not kept. */
+    private readonly classify?: (receiver: number, source: number) => number,
   ) {
     this.sentAt = Array.from({ length: sources }, () => [])
     this.missing = Array.from({ length: sources }, () => [])
@@ -52,8 +59,10 @@ export class Deliveries {
     const seen = this.seen[receiver]!
     const missing = this.missing[source]!
     const sentAt = this.sentAt[source]!
+    const perDelivery = this.classify ? (this.byClass[this.classify(receiver, source)] ??= []) : undefined
     for (let item = seen[source]!; item < upTo && item < missing.length; item++) {
       this.delivered++
+      perDelivery?.push(now - sentAt[item]!)
       if (--missing[item]! === 0) {
         const latency = now - sentAt[item]!
         this.latencies.push(latency)

@@ -2,7 +2,7 @@
  * What the benchmark reads about processes and the machine from Linux's /proc: CPU time and
  * resident memory of a server by pid, and a one-line description of the host for the report.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ; 100 on Linux). */
@@ -16,6 +16,63 @@ export function cpuMs(pid: number): number {
   const utime = Number(fields[11])
   const stime = Number(fields[12])
   return ((utime + stime) * 1000) / TICKS_PER_SECOND
+}
+
+/** The fields of /proc/<pid>/stat after the command name (field 3 onwards), or undefined if it is gone. */
+function statFields(pid: number): { comm: string; fields: string[] } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') }
+  } catch {
+    return undefined
+  }
+}
+
+/** The live processes whose parent is `pid`, with their command names. */
+export function childrenOf(pid: number): Array<{ pid: number; comm: string }> {
+  const children: Array<{ pid: number; comm: string }> = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const stat = statFields(Number(name))
+    if (stat && Number(stat.fields[1]) === pid) children.push({ pid: Number(name), comm: stat.comm })
+  }
+  return children
+}
+
+/** `pid` and every live descendant of it. */
+export function processTree(pid: number): number[] {
+  const tree = [pid]
+  for (let i = 0; i < tree.length; i++) tree.push(...childrenOf(tree[i]!).map((child) => child.pid))
+  return tree
+}
+
+/**
+ * A CPU meter over `pid` and its descendants (an engine: PostgreSQL's postmaster and its backends,
+ * nginx's master and worker): CPU used since `start` by the processes alive at `stop` (one that
+ * appeared meanwhile counts whole). Share of one core, like `cpuMeter`.
+ */
+export function treeCpuMeter(pid: number): { stop(): { cpuMs: number; wallMs: number; percent: number } } {
+  const cpu0 = new Map(processTree(pid).map((member) => [member, cpuMsIfAlive(member) ?? 0]))
+  const t0 = performance.now()
+  return {
+    stop() {
+      let used = 0
+      for (const member of processTree(pid)) {
+        const now = cpuMsIfAlive(member)
+        if (now !== undefined) used += now - (cpu0.get(member) ?? 0)
+      }
+      const wall = performance.now() - t0
+      return { cpuMs: used, wallMs: wall, percent: (100 * used) / wall }
+    },
+  }
+}
+
+function cpuMsIfAlive(pid: number): number | undefined {
+  try {
+    return cpuMs(pid)
+  } catch {
+    return undefined
+  }
 }
 
 /** Resident set size of `pid` in bytes. */

@@ -74,16 +74,20 @@ function renderScenario(result: ScenarioResult): string[] {
   const ratioColumns = columns.filter((column) => column.better)
   const reference = result.medians.get(REFERENCE)
   const floor = scenario.floor ? result.medians.get(scenario.floor) : undefined
+  // A scenario without the reference among its targets (scale-out) gets ratios to its floor only.
+  const withReference = result.targets.includes(REFERENCE)
   if (ratioColumns.length > 0 && (reference || floor)) {
     const floorName = scenario.floor ? target(scenario.floor).label : 'floor'
-    lines.push(`Ratios (×CW = ÷ Cowrite (SQLite), ×floor = ÷ ${floorName}; for ${ratioColumns.map((c) => `${c.label} ${c.better} is better`).join(', ')}):`, '')
-    lines.push(`| target | ${ratioColumns.map((c) => `${c.label} ×CW / ×floor`).join(' | ')} |`)
+    const explained = ratioColumns.map((c) => `${c.label} ${c.better} is better`).join(', ')
+    lines.push(withReference ? `Ratios (×CW = ÷ Cowrite (SQLite), ×floor = ÷ ${floorName}; for ${explained}):` : `Ratios (×floor = ÷ ${floorName}; for ${explained}):`, '')
+    lines.push(`| target | ${ratioColumns.map((c) => `${c.label} ${withReference ? '×CW / ×floor' : '×floor'}`).join(' | ')} |`)
     lines.push(`| --- | ${ratioColumns.map(() => '---:').join(' | ')} |`)
     for (const id of result.targets) {
       const metrics = result.medians.get(id)
       const cells = ratioColumns.map((column) => {
         if (!metrics) return '—'
-        return `${ratio(metrics[column.key], reference?.[column.key])} / ${ratio(metrics[column.key], floor?.[column.key])}`
+        const toFloor = ratio(metrics[column.key], floor?.[column.key])
+        return withReference ? `${ratio(metrics[column.key], reference?.[column.key])} / ${toFloor}` : toFloor
       })
       lines.push(`| ${target(id).label} | ${cells.join(' | ')} |`)
     }

@@ -12,6 +12,43 @@ export interface ServerHandle {
   url: string
   /** `ws://127.0.0.1:PORT` */
   wsUrl: string
+  /** Several instances sharing engines (the scale-out scenario); then `url` is where clients are sent first. */
+  deployment?: Deployment
+}
+
+/** One server process of a deployment. */
+export interface InstanceHandle {
+  id: string
+  pid: number
+  url: string
+  wsUrl: string
+}
+
+/** What a scenario's `environment` started for one target: the instances and the engines they share. */
+export interface Deployment {
+  instances: InstanceHandle[]
+  /** `direct`: clients are spread over the instances round-robin; `nginx`: they all go to `url` (nginx). */
+  via: 'direct' | 'nginx'
+  /** `redis://127.0.0.1:PORT` when the instances share one. */
+  redisUrl?: string
+  /** Engine processes whose CPU (with their children's) the scenario measures, by name. */
+  enginePids: Record<string, number | undefined>
+}
+
+/** A running target (one server, or a deployment): its handle and how to stop all of it. */
+export interface RunningTarget {
+  handle: ServerHandle
+  stop(): Promise<void>
+}
+
+/**
+ * What a scenario starts once for all its targets and runs (engines such as PostgreSQL and Redis),
+ * and how it starts each target on them. Lives in the runner's process.
+ */
+export interface Environment {
+  start(targetId: string, options: { cpuProfileDir?: string | undefined }): Promise<RunningTarget>
+  /** Stop every engine; safe to call twice. */
+  stop(): Promise<void>
 }
 
 export interface ScenarioContext {
@@ -49,14 +86,15 @@ export interface Scenario<P = unknown> {
   run(params: P, context: ScenarioContext): Promise<Metrics>
   /** Whether the scenario can run against this server at all (e.g. an endpoint exists). */
   available?(server: ServerHandle): Promise<boolean>
+  /** Its own servers (default: the runner's `startServer` of the target's kind). */
+  environment?(params: P, log: (line: string) => void): Promise<Environment>
 }
 
 /** Updates the server has applied so far (Cowrite: its metric; the bench's peer scripts: /bench/applied). */
 export async function appliedCount(target: Target, server: ServerHandle): Promise<number> {
   try {
     if (target.server.startsWith('cowrite')) {
-      const text = await httpGet(`${server.url}/metrics`)
-      return Number(/^cowrite_updates_total\s+(\d+(?:\.\d+)?)/m.exec(text)?.[1] ?? Number.NaN)
+      return prometheusValue(await httpGet(`${server.url}/metrics`), 'cowrite_updates_total')
     }
     return Number(await httpGet(`${server.url}/bench/applied`))
   } catch (error) {
@@ -65,8 +103,13 @@ export async function appliedCount(target: Target, server: ServerHandle): Promis
   }
 }
 
+/** The value of an unlabelled sample `name` in Prometheus text; NaN when absent. */
+export function prometheusValue(text: string, name: string): number {
+  return Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN)
+}
+
 /** GET `url` on a fresh connection (a saturated server may take long to answer). */
-function httpGet(url: string): Promise<string> {
+export function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const request = get(url, { agent: false, timeout: 60_000 }, (response) => {
       let body = ''

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export type ServerKind = 'cowrite-memory' | 'cowrite-sqlite' | 'y-websocket' | 'hocuspocus' | 'relay' | 'sse-floor'
+export type ServerKind = 'cowrite-memory' | 'cowrite-sqlite' | 'cowrite-postgres' | 'y-websocket' | 'hocuspocus' | 'relay' | 'sse-floor'
 
 /**
  * How clients talk to a target: `y-websocket` (stock WebsocketProvider, or raw frames of that
@@ -34,6 +34,11 @@ export const TARGETS: readonly Target[] = [
   { id: 'relay-yjs', label: 'raw relay, stock clients', server: 'relay', protocol: 'relay-yjs' },
   { id: 'relay-raw', label: 'raw relay, raw messages', server: 'relay', protocol: 'relay-raw' },
   { id: 'sse-floor', label: 'SSE floor (raw HTTP responses)', server: 'sse-floor', protocol: 'relay-raw' },
+  // The scale-out scenario's deployments, started by its environment on its own PostgreSQL and Redis.
+  { id: 'cowrite-postgres', label: 'one instance, PostgreSQL, no Redis', server: 'cowrite-postgres', protocol: 'y-websocket' },
+  { id: 'scale-out-spread', label: '3 instances + Redis, clients spread', server: 'cowrite-postgres', protocol: 'y-websocket' },
+  { id: 'scale-out-nginx', label: '3 instances + Redis, via nginx', server: 'cowrite-postgres', protocol: 'y-websocket' },
+  { id: 'scale-out-nginx-rooms', label: '3 instances + Redis, via nginx, 5 rooms', server: 'cowrite-postgres', protocol: 'y-websocket' },
 ]
 
 export function target(id: string): Target {
@@ -67,7 +72,15 @@ export interface RunningServer {
 
 export interface StartOptions {
   /** Write a V8 CPU profile (`--cpu-prof`) into this directory when the server exits. */
-  cpuProfileDir?: string
+  cpuProfileDir?: string | undefined
+  /** `cowrite-postgres`: the `postgres://` store (required). */
+  storage?: string
+  /** `cowrite-postgres`: `redis://` to join other instances on. */
+  redis?: string | undefined
+  /** `cowrite-postgres`: `--instance-id`. */
+  instanceId?: string
+  /** The core to pin to (default 0, the servers' core). */
+  core?: number
 }
 
 /** Start `kind` and resolve once it printed its listening line. */
@@ -77,10 +90,18 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   let args: string[]
   switch (kind) {
     case 'cowrite-memory':
-    case 'cowrite-sqlite': {
+    case 'cowrite-sqlite':
+    case 'cowrite-postgres': {
       dataDir = mkdtempSync(join(tmpdir(), 'cowrite-bench-'))
-      const storage = kind === 'cowrite-memory' ? 'memory' : 'sqlite'
-      args = [COWRITE_BIN, 'serve', '--port', '0', '--storage', storage, '--data', dataDir, '--rate-limit', '0', '--log-level', 'warn']
+      let storage: string = kind === 'cowrite-memory' ? 'memory' : 'sqlite'
+      const extra: string[] = []
+      if (kind === 'cowrite-postgres') {
+        if (!options.storage) throw new RangeError('cowrite-postgres needs a postgres:// store: it runs in the scale-out scenario, which starts one')
+        storage = options.storage
+        if (options.redis) extra.push('--redis', options.redis)
+        if (options.instanceId) extra.push('--instance-id', options.instanceId)
+      }
+      args = [COWRITE_BIN, 'serve', '--port', '0', '--storage', storage, '--data', dataDir, '--rate-limit', '0', '--log-level', 'warn', ...extra]
       break
     }
     case 'y-websocket':
@@ -90,13 +111,13 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       args = [join(here, 'servers', `${kind}.js`)]
       break
   }
-  const logPath = join(tmpdir(), `cowrite-bench-${kind}-${process.pid}.log`)
+  const logPath = join(tmpdir(), `cowrite-bench-${kind}${options.instanceId ? `-${options.instanceId}` : ''}-${process.pid}.log`)
   const log = createWriteStream(logPath, { flags: 'a' })
-  const [command, commandArgs] = pinned(0, [...nodeFlags, ...args])
+  const [command, commandArgs] = pinned(options.core ?? 0, [...nodeFlags, ...args])
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] })
   child.stderr!.pipe(log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     let buffered = ''
     const timer = setTimeout(() => reject(new Error(`${kind} did not start within 20 s; see ${logPath}`)), 20_000)
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -112,6 +133,16 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       reject(new Error(`${kind} exited with ${code} before listening; see ${logPath}: ${tail(logPath)}`))
     })
   })
+  let url: string
+  try {
+    url = await listening
+  } catch (error) {
+    // One that never said it listens (a timeout) is still running: it must not outlive the bench.
+    await kill(child, exited, 1_000)
+    log.end()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    throw error
+  }
   child.stdout!.resume()
   return {
     kind,

@@ -3,19 +3,15 @@
  * a random position for D seconds. An insert's latency runs from the typist's insert until every
  * other client has applied it.
  */
-import { connectOpaque, connectYjs, pool, within, type YjsClient } from '../clients.js'
+import { connectOpaque, pool, within } from '../clients.js'
 import { Deliveries, typicalInsertMessageBytes } from '../deliveries.js'
-import { cpuMeter, rssBytes } from '../proc.js'
+import { rssBytes } from '../proc.js'
 import type { Metrics, Scenario, ScenarioContext } from '../scenario.js'
-import { percentile, seededRandom, sleep } from '../stats.js'
+import { sleep } from '../stats.js'
+import { connectTypingClients, cpuWindow, typeAndMeasure, type TypingParams } from '../typing.js'
 
-export interface FanOutParams {
+export interface FanOutParams extends TypingParams {
   clients: number
-  typists: number
-  intervalMs: number
-  durationMs: number
-  /** After the last insert, wait at most this long for deliveries. */
-  drainMs: number
 }
 
 const ROOM = 'fan-out'
@@ -45,24 +41,11 @@ export const fanOut: Scenario<FanOutParams> = {
 }
 
 async function runYjs(p: FanOutParams, { target, server, log }: ScenarioContext): Promise<Metrics> {
-  const clients: YjsClient[] = await pool(p.clients, 10, async () => {
-    const client = connectYjs(target.protocol, server.wsUrl, ROOM)
-    await within(client.ready, 30_000, 'client sync')
-    return client
-  })
-  // Let the connect-time awareness and sync traffic settle.
-  await sleep(1_000)
-  const typists = clients.slice(0, p.typists)
-  const deliveries = new Deliveries(p.typists, p.clients, (receiver, source) => receiver !== source)
-  const ids = typists.map((client) => client.doc.clientID)
-  clients.forEach((client, index) => deliveries.watch(index, client.doc, ids))
-  log(`${clients.length} clients synced; typing`)
-  const metrics = await typeAndMeasure(p, server.pid, deliveries, (source, random) => {
-    const text = typists[source]!.text
-    deliveries.sent(source)
-    text.insert(Math.floor(random() * (text.length + 1)), 'x')
-  })
-  for (const client of clients) client.destroy()
+  const typists = Array.from({ length: p.typists }, (_, index) => index)
+  const session = await connectTypingClients(target.protocol, p.clients, typists, () => ({ wsUrl: server.wsUrl, room: ROOM }))
+  log(`${session.clients.length} clients synced; typing`)
+  const metrics = await measure(p, server.pid, session.deliveries, session.insert)
+  session.destroy()
   return metrics
 }
 
@@ -79,7 +62,7 @@ async function runOpaque(p: FanOutParams, { server, log }: ScenarioContext): Pro
   deliveries = new Deliveries(p.typists, p.clients, (receiver, source) => receiver !== source)
   await sleep(1_000)
   log(`${sockets.length} sockets open; sending ${bytes}-byte messages`)
-  const metrics = await typeAndMeasure(p, server.pid, deliveries, (source) => {
+  const metrics = await measure(p, server.pid, deliveries, (source) => {
     const seq = deliveries.sent(source)
     const message = Buffer.alloc(bytes)
     message[0] = source
@@ -90,46 +73,9 @@ async function runOpaque(p: FanOutParams, { server, log }: ScenarioContext): Pro
   return { ...metrics, messageBytes: bytes }
 }
 
-/** Drive `insert` on every typist's timer, then wait for deliveries and collect the figures. */
-async function typeAndMeasure(
-  p: FanOutParams,
-  pid: number,
-  deliveries: Deliveries,
-  insert: (source: number, random: () => number) => void,
-): Promise<Metrics> {
-  const cpu = cpuMeter(pid)
-  const started = performance.now()
-  const timers: NodeJS.Timeout[] = []
-  await new Promise<void>((resolve) => {
-    for (let source = 0; source < p.typists; source++) {
-      const random = seededRandom(1000 + source)
-      // Stagger the typists across the interval, as independent people would be.
-      const offset = (source * p.intervalMs) / p.typists
-      timers.push(
-        setTimeout(() => {
-          timers.push(setInterval(() => insert(source, random), p.intervalMs))
-        }, offset),
-      )
-    }
-    setTimeout(resolve, p.durationMs)
-  })
-  for (const timer of timers) clearInterval(timer)
-  const window = performance.now() - started
-  const { percent } = cpu.stop()
-  const deliveredInWindow = deliveries.delivered
-  const drainUntil = performance.now() + p.drainMs
-  while (deliveries.completed < deliveries.totalSent && performance.now() < drainUntil) await sleep(20)
-  const rss = rssBytes(pid)
-  const lat = deliveries.latencies
-  return {
-    inserts: deliveries.totalSent,
-    p50: percentile(lat, 50),
-    p95: percentile(lat, 95),
-    p99: percentile(lat, 99),
-    max: percentile(lat, 100),
-    deliveriesPerSec: (deliveredInWindow * 1000) / window,
-    undelivered: deliveries.totalSent - deliveries.completed,
-    cpuPercent: percent,
-    rssMb: rss / 1024 / 1024,
-  }
+/** The shared typing and latency figures, plus the server's CPU over the typing window and its RSS after the drain. */
+async function measure(p: FanOutParams, pid: number, deliveries: Deliveries, insert: (source: number, random: () => number) => void): Promise<Metrics> {
+  const cpu = cpuWindow([pid])
+  const metrics = await typeAndMeasure(p, deliveries, insert, cpu)
+  return { ...metrics, cpuPercent: cpu.percents[0]!, rssMb: rssBytes(pid) / 1024 / 1024 }
 }

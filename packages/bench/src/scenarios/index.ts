@@ -3,10 +3,11 @@ import type { Scenario } from '../scenario.js'
 import { coldSync } from './cold-sync.js'
 import { fanOut } from './fan-out.js'
 import { scale } from './scale.js'
+import { scaleOut } from './scale-out.js'
 import { sse } from './sse.js'
 import { throughput, throughput15k } from './throughput.js'
 
-export const SCENARIOS: readonly Scenario<any>[] = [fanOut, throughput, throughput15k, scale, coldSync, sse]
+export const SCENARIOS: readonly Scenario<any>[] = [fanOut, throughput, throughput15k, scale, coldSync, sse, scaleOut]
 
 export function scenario(id: string): Scenario<any> {
   const found = SCENARIOS.find((candidate) => candidate.id === id)
