@@ -199,9 +199,14 @@ async function token(args: string[]): Promise<void> {
       sub: { type: 'string' },
       ttl: { type: 'string', default: '1h' },
       'auth-secret': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return
+  }
   const secret = setting(values, 'auth-secret')
   if (!secret) throw new UsageError('cowrite token needs --auth-secret or COWRITE_AUTH_SECRET')
   if (!values.room) throw new UsageError('cowrite token needs --room (a room, a prefix ending in *, or *)')

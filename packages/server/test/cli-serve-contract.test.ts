@@ -75,6 +75,14 @@ describe('cowrite serve', () => {
     expect(stdout).toBe('')
   })
 
+  it.each([[['--help']], [['-h']], [['serve', '--help']], [['serve', '-h']], [['token', '--help']], [['token', '-h']]])('answers %j with the usage, exit 0', async (args) => {
+    const { code, stdout, stderr } = await runCowrite(args)
+    expect(code).toBe(0)
+    expect(stdout).toContain('Usage: cowrite serve')
+    expect(stdout).toContain('cowrite token --room ROOM')
+    expect(stderr).toBe('')
+  })
+
   it('honours environment variables, and a flag wins over its variable', async () => {
     const fromEnv = await freePort()
     const viaEnv = serve([], { COWRITE_PORT: String(fromEnv), COWRITE_STORAGE: 'memory', COWRITE_LOG_LEVEL: 'silent' })
