@@ -1,7 +1,8 @@
 /**
  * The apps' built files: the editor at `/` and `/r/<room>`, the viewer under `/viewer/`, and their
  * assets. Single-page routes answer with the app's index.html (never cached, so a new build is
- * picked up at once); Vite's content-hashed files under `assets/` are cached for good. Paths are
+ * picked up at once); Vite's content-hashed files under `assets/` are cached for good. Text files
+ * go out brotli- or gzip-compressed to browsers that accept it (compressed.ts). Paths are
  * resolved inside an app's directory only: anything that would step outside is a 404.
  *
  * The API routes live in routes.ts, which asks this module only for paths it does not own.
@@ -10,6 +11,7 @@ import { createReadStream, type Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, resolve, sep } from 'node:path'
+import { createCompressedFiles, pickEncoding } from './compressed.js'
 import { sendError } from './json.js'
 
 export interface StaticOptions {
@@ -58,6 +60,7 @@ export interface StaticFiles {
 export function createStaticFiles(options: StaticOptions): StaticFiles {
   const editorDir = options.editorDir ? resolve(options.editorDir) : undefined
   const viewerDir = options.viewerDir ? resolve(options.viewerDir) : undefined
+  const compressed = createCompressedFiles()
 
   /** The file for `relative` inside `root`, or undefined if there is none or it would leave `root`. */
   async function find(root: string | undefined, relative: string): Promise<{ path: string; stats: Stats } | undefined> {
@@ -74,23 +77,34 @@ export function createStaticFiles(options: StaticOptions): StaticFiles {
     }
   }
 
-  function send(request: IncomingMessage, response: ServerResponse, file: { path: string; stats: Stats }, cacheControl: string): void {
-    const etag = `W/"${file.stats.size.toString(16)}-${Math.floor(file.stats.mtimeMs).toString(16)}"`
-    const headers = {
+  async function send(request: IncomingMessage, response: ServerResponse, file: { path: string; stats: Stats }, cacheControl: string): Promise<void> {
+    const encoding = pickEncoding(request.headers['accept-encoding'])
+    // A file that cannot be compressed (replaced mid-build, say) is served as it is.
+    const compressedBytes = encoding ? await compressed.get(file.path, file.stats.size, file.stats.mtimeMs, encoding).catch(() => null) : null
+    const version = `${file.stats.size.toString(16)}-${Math.floor(file.stats.mtimeMs).toString(16)}`
+    // Each encoding is its own representation, with its own validator.
+    const etag = compressedBytes ? `W/"${version}-${encoding}"` : `W/"${version}"`
+    const headers: Record<string, string | number> = {
       'Content-Type': CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
       'Cache-Control': cacheControl,
       ETag: etag,
       'Last-Modified': file.stats.mtime.toUTCString(),
       'X-Content-Type-Options': 'nosniff',
+      Vary: 'Accept-Encoding',
     }
+    if (compressedBytes) headers['Content-Encoding'] = encoding!
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304, headers)
       response.end()
       return
     }
-    response.writeHead(200, { ...headers, 'Content-Length': file.stats.size })
+    response.writeHead(200, { ...headers, 'Content-Length': compressedBytes ? compressedBytes.length : file.stats.size })
     if (request.method === 'HEAD') {
       response.end()
+      return
+    }
+    if (compressedBytes) {
+      response.end(compressedBytes)
       return
     }
     const stream = createReadStream(file.path)
@@ -101,13 +115,13 @@ export function createStaticFiles(options: StaticOptions): StaticFiles {
   async function page(request: IncomingMessage, response: ServerResponse, root: string | undefined, app: string): Promise<void> {
     const index = await find(root, 'index.html')
     if (!index) return sendError(response, 404, `the ${app} is not built (run pnpm build)`)
-    send(request, response, index, REVALIDATE)
+    await send(request, response, index, REVALIDATE)
   }
 
   async function file(request: IncomingMessage, response: ServerResponse, root: string | undefined, relative: string): Promise<boolean> {
     const found = await find(root, relative)
     if (!found) return false
-    send(request, response, found, HASHED_ASSET.test(relative) ? IMMUTABLE : REVALIDATE)
+    await send(request, response, found, HASHED_ASSET.test(relative) ? IMMUTABLE : REVALIDATE)
     return true
   }
 
