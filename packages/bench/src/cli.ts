@@ -4,14 +4,16 @@
  * The runner: for each scenario, for each run, for each target it starts the server in its own
  * process (core 0), starts the load generator in another (core 1), collects the metrics, stops
  * both; then it prints one markdown table per scenario with medians across runs and ratios, and
- * writes the report (full runs: docs/benchmarks.md).
+ * writes the report (full runs: docs/benchmarks.md). A scenario with an `environment` (scale-out)
+ * starts its engines once and its own servers per target; whatever is running is stopped on
+ * SIGINT/SIGTERM, and nothing this process started outlives it.
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { describeMachine, loadAverage } from './proc.js'
+import { childrenOf, describeMachine, loadAverage } from './proc.js'
 import { renderReport, type ScenarioResult } from './report.js'
 import type { Environment, Metrics, RunningTarget, Scenario, ServerHandle } from './scenario.js'
 import { SCENARIOS } from './scenarios/index.js'
@@ -72,12 +74,27 @@ log(`cowrite bench: ${quick ? 'quick' : 'full'}, ${runs} run(s), ${machine}; ${p
 
 /** What must be stopped if the bench is interrupted (SIGINT, SIGTERM): servers and engines running now. */
 const running = new Set<() => Promise<void>>()
+let interrupted = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true
     log(`\n${signal}: stopping ${running.size} server(s)/engine set(s)`)
     void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(130))
   })
 }
+
+// The last net, for a crash or an interruption mid-start: nothing this process started outlives it
+// (servers, the load generator, redis-server, nginx; the PostgreSQL fixture stops its own cluster
+// at exit). nginx gets SIGTERM so its master takes its worker along.
+process.on('exit', () => {
+  for (const child of childrenOf(process.pid)) {
+    try {
+      process.kill(child.pid, child.comm === 'nginx' ? 'SIGTERM' : 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+})
 
 const results: ScenarioResult[] = []
 for (const chosen of selected) {
@@ -85,7 +102,7 @@ for (const chosen of selected) {
   // Print each table as soon as it is known.
   process.stdout.write(`${renderReport({ quick, runs, machine, pinning, date: startedAt, results: [results.at(-1)!], headerless: true })}\n`)
   // Written after every scenario, so a long run that is interrupted still leaves its tables.
-  writeReport(results.length < selected.length)
+  if (results.length < selected.length) writeReport(true)
 }
 writeReport(false)
 
@@ -144,6 +161,7 @@ async function runTargets(chosen: Scenario, targets: readonly string[], environm
   for (let run = 1; run <= runs; run++) {
     // Targets are interleaved within each run, so background noise spreads over all of them.
     for (const id of targets) {
+      if (interrupted) return
       const started = performance.now()
       const t = target(id)
       const cpuProfileDir = values.profile === id ? profileDir : undefined

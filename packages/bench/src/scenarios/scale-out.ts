@@ -11,13 +11,14 @@
  * stored update (the instances' counters), CPU of each instance and of the engines.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { engineFixtures, type NginxEngine, type PostgresEngine, type RedisEngine } from '../fixtures.js'
 import { childrenOf, cpuMeter, treeCpuMeter } from '../proc.js'
 import { httpGet, prometheusValue, type Deployment, type Environment, type InstanceHandle, type Metrics, type Scenario, type ServerHandle } from '../scenario.js'
 import { percentile } from '../stats.js'
-import { pinning, startServer, type RunningServer } from '../targets.js'
+import { pinning, startServer } from '../targets.js'
 import { connectTypingClients, typeAndMeasure, type TypingParams, type TypingWindow } from '../typing.js'
 
 export interface ScaleOutParams extends TypingParams {
@@ -69,7 +70,8 @@ export const scaleOut: Scenario<ScaleOutParams> = {
     `*local* / *crossed*: single deliveries to a client on the typist's instance / on another instance (its copy came through Redis); ` +
     `where each client landed is read from the instances' \`cowrite_connections\` gauges after each client synced (clients connect one at a time). ` +
     `*crossed %*: crossed deliveries ÷ all deliveries. *published* / *received per update*: the instances' \`cowrite_redis_published_total\` / ` +
-    `\`cowrite_redis_received_total\` ÷ \`cowrite_updates_total\`, summed over instances, from the start of the typing until the drain (awareness renewals included). ` +
+    `\`cowrite_redis_received_total\` ÷ \`cowrite_updates_total\`, summed over instances, from the start of the typing until the drain (awareness renewals included); ` +
+    `*Redis bytes out ÷ in*: what redis-server wrote to its clients ÷ what it read (its \`INFO stats\` byte counters, same interval): about the subscribers each published message reaches, the publisher's own subscription included. ` +
     `CPU: share of one core over the typing window, per instance (busiest first), summed, and per engine (a process and its children; PostgreSQL: the postmaster and every backend).`,
   columns: () => [
     { key: 'p50', label: 'all receivers p50 ms', better: 'lower', digits: 1 },
@@ -82,6 +84,7 @@ export const scaleOut: Scenario<ScaleOutParams> = {
     { key: 'undelivered', label: 'undelivered', digits: 0 },
     { key: 'publishedPerUpdate', label: 'Redis published / update', digits: 2 },
     { key: 'receivedPerUpdate', label: 'Redis received / update', digits: 2 },
+    { key: 'redisOutPerIn', label: 'Redis bytes out ÷ in', digits: 2 },
     { key: 'instancesWithClients', label: 'instances with clients', digits: 0 },
     { key: 'cpuInstances', label: 'instances CPU %', better: 'lower', digits: 1 },
     { key: 'cpuBusiest', label: 'busiest CPU %', digits: 1 },
@@ -125,11 +128,14 @@ export const scaleOut: Scenario<ScaleOutParams> = {
     const roomsPerInstance = instances.map((_, i) => new Set(instanceOf.flatMap((at, client) => (at === i ? [client % rooms] : []))).size)
     log(`${session.clients.length} clients synced; clients per instance ${perInstance.join('/')}, rooms per instance ${roomsPerInstance.join('/')}; typing`)
 
-    const before = await counters(instances)
+    const redisUrl = server.deployment?.redisUrl
+    const [before, redisBefore] = await Promise.all([counters(instances), redisUrl ? redisStats(redisUrl) : undefined])
     const cpu = cpuWindows(instances, server.deployment)
     const latency = await typeAndMeasure(p, session.deliveries, session.insert, cpu)
-    const after = await counters(instances)
+    const [after, redisAfter] = await Promise.all([counters(instances), redisUrl ? redisStats(redisUrl) : undefined])
     session.destroy()
+    const redisIn = redisAfter && redisBefore ? redisAfter.total_net_input_bytes! - redisBefore.total_net_input_bytes! : Number.NaN
+    const redisOut = redisAfter && redisBefore ? redisAfter.total_net_output_bytes! - redisBefore.total_net_output_bytes! : Number.NaN
 
     const delta = (name: (typeof COUNTERS)[number]) => instances.reduce((sum, _, i) => sum + after[i]![name] - before[i]![name], 0)
     const updates = delta('cowrite_updates_total')
@@ -150,6 +156,9 @@ export const scaleOut: Scenario<ScaleOutParams> = {
       publishedPerUpdate: delta('cowrite_redis_published_total') / updates,
       receivedPerUpdate: delta('cowrite_redis_received_total') / updates,
       messagesSent: delta('cowrite_messages_sent_total'),
+      redisInKb: redisIn / 1024,
+      redisOutKb: redisOut / 1024,
+      redisOutPerIn: redisOut / redisIn,
       instancesWithClients: perInstance.filter((count) => count > 0).length,
       cpuInstances: sorted.reduce((sum, percent) => sum + percent, 0),
       cpuBusiest: sorted[0] ?? Number.NaN,
@@ -160,7 +169,7 @@ export const scaleOut: Scenario<ScaleOutParams> = {
     metrics.cpuAll = metrics.cpuInstances! + ['cpuPostgres', 'cpuRedis', 'cpuNginx'].reduce((sum, key) => sum + (Number.isFinite(metrics[key]) ? metrics[key]! : 0), 0)
     log(
       `${updates} updates stored, ${delta('cowrite_redis_published_total')} published, ${delta('cowrite_redis_received_total')} received over Redis, ` +
-        `${metrics.messagesSent} WebSocket messages sent; deliveries local ${local.length}, crossed ${crossed.length}; CPU per instance ${cpu.instancePercents.map((x) => x.toFixed(1)).join('/')}`,
+        `${metrics.messagesSent} WebSocket messages sent; Redis in ${(redisIn / 1024).toFixed(0)} KB, out ${(redisOut / 1024).toFixed(0)} KB; deliveries local ${local.length}, crossed ${crossed.length}; CPU per instance ${cpu.instancePercents.map((x) => x.toFixed(1)).join('/')}`,
     )
     return metrics
   },
@@ -186,6 +195,30 @@ async function counters(instances: readonly InstanceHandle[]): Promise<Array<Rec
   )
 }
 
+/** Redis's `INFO stats` (its own byte counters: what it read from and wrote to every client). */
+function redisStats(url: string): Promise<Record<string, number>> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) })
+    let reply = Buffer.alloc(0)
+    socket.setTimeout(10_000, () => socket.destroy(new Error('redis INFO timed out')))
+    socket.once('error', reject)
+    socket.on('data', (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk])
+      // A bulk string: `$<length>\r\n<payload>\r\n`.
+      const header = reply.indexOf('\r\n')
+      if (header < 0) return
+      if (reply[0] !== 0x24) return socket.destroy(new Error(`redis INFO: ${reply.toString('utf8', 0, header)}`))
+      const length = Number(reply.toString('utf8', 1, header))
+      if (reply.length < header + 2 + length) return
+      socket.end()
+      const fields = reply.toString('utf8', header + 2, header + 2 + length).split('\r\n')
+      resolve(Object.fromEntries(fields.flatMap((line) => (line.includes(':') ? [[line.slice(0, line.indexOf(':')), Number(line.slice(line.indexOf(':') + 1))]] : []))))
+    })
+    socket.write('INFO stats\r\n')
+  })
+}
+
 /** CPU over the typing window: each instance, and each engine the deployment names (with its children). */
 function cpuWindows(instances: readonly InstanceHandle[], deployment: Deployment | undefined) {
   const engines = Object.entries(deployment?.enginePids ?? {})
@@ -208,95 +241,86 @@ function cpuWindows(instances: readonly InstanceHandle[], deployment: Deployment
   return result
 }
 
-/** In the runner: PostgreSQL and Redis for every target, and per target a fresh database, the instances and nginx. */
+/**
+ * In the runner: PostgreSQL and Redis for every target, and per target a fresh database, the
+ * instances and nginx. `stop` also stops a deployment still starting (an interrupted run): each
+ * one's stop waits for whatever it has in flight and stops that too.
+ */
 async function startEnvironment(p: ScaleOutParams, log: (line: string) => void): Promise<Environment> {
   const fixtures = await engineFixtures()
   const started = performance.now()
-  const redisBefore = new Set(childrenOf(process.pid).map((child) => child.pid))
+  const before = new Set(childrenOf(process.pid).map((child) => child.pid))
   const [postgresStart, redisStart] = await Promise.allSettled([fixtures.startPostgres(), fixtures.startRedis()])
   const postgres: PostgresEngine | undefined = postgresStart.status === 'fulfilled' ? postgresStart.value : undefined
   const redis: RedisEngine | undefined = redisStart.status === 'fulfilled' ? redisStart.value : undefined
-  // Engines the fixtures started as our children but do not stop when this process dies
-  // abruptly (PostgreSQL's fixture does): killed on exit if still up.
-  const orphans = new Set<number>()
-  const killOrphans = () => {
-    for (const pid of orphans) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-  }
-  process.on('exit', killOrphans)
-  const stopEngines = async () => {
-    const results = await Promise.allSettled([postgres?.stop(), redis?.stop()])
-    orphans.clear()
-    process.off('exit', killOrphans)
-    for (const outcome of results) if (outcome.status === 'rejected') log(`  stopping an engine failed: ${(outcome.reason as Error).message}`)
-  }
+  let enginesStopping: Promise<void> | undefined
+  const stopEngines = () =>
+    (enginesStopping ??= Promise.allSettled([postgres?.stop(), redis?.stop()]).then((results) => {
+      for (const outcome of results) if (outcome.status === 'rejected') log(`  stopping an engine failed: ${(outcome.reason as Error).message}`)
+    }))
   if (!postgres || !redis) {
     await stopEngines()
-    const failure = postgresStart.status === 'rejected' ? postgresStart.reason : (redisStart as PromiseRejectedResult).reason
-    throw failure as Error
+    throw (postgresStart.status === 'rejected' ? postgresStart.reason : (redisStart as PromiseRejectedResult).reason) as Error
   }
-  const redisPid = childrenOf(process.pid).find((child) => child.comm === 'redis-server' && !redisBefore.has(child.pid))?.pid
-  if (redisPid) orphans.add(redisPid)
+  const redisPid = childrenOf(process.pid).find((child) => child.comm === 'redis-server' && !before.has(child.pid))?.pid
   const postgresPid = postmasterPid(postgres.port)
   log(`  engines: PostgreSQL on ${postgres.port} (postmaster ${postgresPid ?? 'not found'}), Redis on ${redis.port} (pid ${redisPid ?? 'not found'}), ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  /** The stops of deployments started or starting and not stopped yet. */
+  const live = new Set<() => Promise<void>>()
   let deployments = 0
   return {
     async start(targetId, { cpuProfileDir }) {
       const topology = topologyOf(targetId)
       const count = topology.instances === 'one' ? 1 : p.instances
-      const storage = await postgres.createDatabase()
       const serial = ++deployments
-      const instances: RunningServer[] = []
-      let nginx: NginxEngine | undefined
-      let nginxPid: number | undefined
-      const stop = async () => {
-        if (nginxPid) orphans.delete(nginxPid)
-        await Promise.allSettled([nginx?.stop(), ...instances.map((instance) => instance.stop())])
-      }
+      const ids = Array.from({ length: count }, (_, i) => `bench-${serial}-${String.fromCharCode(97 + i)}`)
+      /** Everything this deployment started or is starting. */
+      const parts: Array<Promise<{ stop(): Promise<void> }>> = []
+      let stopping: Promise<void> | undefined
+      const stop = () =>
+        (stopping ??= (async () => {
+          live.delete(stop)
+          const outcomes = await Promise.allSettled(parts)
+          await Promise.allSettled(outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value.stop()] : [])))
+        })())
+      live.add(stop)
       try {
-        const starts = await Promise.allSettled(
-          Array.from({ length: count }, (_, i) =>
-            startServer('cowrite-postgres', {
-              storage,
-              redis: count > 1 ? redis.url : undefined,
-              instanceId: `bench-${serial}-${String.fromCharCode(97 + i)}`,
-              cpuProfileDir,
-            }),
-          ),
-        )
-        for (const outcome of starts) if (outcome.status === 'fulfilled') instances.push(outcome.value)
-        const failed = starts.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
-        if (failed) throw failed.reason as Error
-        if (topology.via === 'nginx') {
+        const storage = await postgres.createDatabase()
+        const instances = ids.map((instanceId) => startServer('cowrite-postgres', { storage, redis: count > 1 ? redis.url : undefined, instanceId, cpuProfileDir }))
+        parts.push(...instances)
+        const running = await Promise.all(instances)
+        let nginx: NginxEngine | undefined
+        let nginxPid: number | undefined
+        if (topology.via === 'nginx' && !stopping) {
           const before = new Set(childrenOf(process.pid).map((child) => child.pid))
-          nginx = await fixtures.startNginx(instances.map((instance) => new URL(instance.url).host))
+          const starting = fixtures.startNginx(running.map((instance) => new URL(instance.url).host))
+          parts.push(starting)
+          nginx = await starting
           nginxPid = childrenOf(process.pid).find((child) => child.comm === 'nginx' && !before.has(child.pid))?.pid
-          if (nginxPid) orphans.add(nginxPid)
         }
+        if (stopping) throw new Error('stopped while starting')
+        const handles = running.map((instance, i) => ({ id: ids[i]!, pid: instance.pid, url: instance.url, wsUrl: instance.wsUrl }))
+        const entry = nginx ? { url: nginx.url, wsUrl: nginx.url.replace(/^http/, 'ws') } : { url: handles[0]!.url, wsUrl: handles[0]!.wsUrl }
+        const handle: ServerHandle = {
+          pid: handles[0]!.pid,
+          ...entry,
+          deployment: {
+            instances: handles,
+            via: topology.via,
+            ...(count > 1 ? { redisUrl: redis.url } : {}),
+            enginePids: { postgres: postgresPid, ...(count > 1 ? { redis: redisPid } : {}), ...(nginx ? { nginx: nginxPid } : {}) },
+          },
+        }
+        return { handle, stop }
       } catch (error) {
         await stop()
         throw error
       }
-      const handles = instances.map((instance, i) => ({ id: `bench-${serial}-${String.fromCharCode(97 + i)}`, pid: instance.pid, url: instance.url, wsUrl: instance.wsUrl }))
-      const entry = nginx ? { url: nginx.url, wsUrl: nginx.url.replace(/^http/, 'ws') } : { url: handles[0]!.url, wsUrl: handles[0]!.wsUrl }
-      const handle: ServerHandle = {
-        pid: handles[0]!.pid,
-        ...entry,
-        deployment: {
-          instances: handles,
-          via: topology.via,
-          ...(count > 1 ? { redisUrl: redis.url } : {}),
-          enginePids: { postgres: postgresPid, ...(count > 1 ? { redis: redisPid } : {}), ...(nginx ? { nginx: nginxPid } : {}) },
-        },
-      }
-      return { handle, stop }
     },
-    stop: stopEngines,
+    async stop() {
+      await Promise.allSettled([...live].map((stop) => stop()))
+      await stopEngines()
+    },
   }
 }
 
