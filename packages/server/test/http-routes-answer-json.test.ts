@@ -67,6 +67,20 @@ describe('HTTP routes', () => {
     }
   })
 
+  it('give a browser that follows a wrong link a page with a way back, and programs JSON', async () => {
+    const server = await startServer(scope)
+    const page = await server.get('/no/such/<page>', { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } })
+    expect(page.status).toBe(404)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(page.text).toContain('<a href="/">')
+    expect(page.text).toContain('/no/such/%3Cpage%3E')
+    expect(page.text).not.toContain('<page>')
+    const api = await server.get('/api/nothing', { headers: { Accept: 'text/html' } })
+    expect(api.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    const program = await server.get('/no/such/page')
+    expect(program.json()).toEqual({ error: 'no route for /no/such/page' })
+  })
+
   it('answer the CORS preflight and honour corsOrigin', async () => {
     const server = await startServer(scope, { corsOrigin: 'https://app.example' })
     const preflight = await server.get('/api/rooms', {

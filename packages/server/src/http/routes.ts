@@ -12,6 +12,7 @@ import type { Storage } from '../storage/storage.js'
 import type { Authorizer, Grant } from '../auth/authorize.js'
 import { streamActivity, type ActivityStreamContext } from './sse.js'
 import { sendError, sendJson } from './json.js'
+import { sendNotFoundPage, wantsHtml } from './not-found-page.js'
 import { describeBadTarget, parseRequestTarget, redactTarget, requestToken } from './request-target.js'
 import type { StaticFiles } from './static.js'
 
@@ -121,6 +122,8 @@ export function createRoutes(context: RoutesContext) {
       return match[2] ? roomText(response, name) : roomInfo(response, name)
     }
     if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return
+    // A person who followed a wrong link gets a page; programs (and every /api/ path) get JSON.
+    if (!path.startsWith('/api/') && wantsHtml(request)) return sendNotFoundPage(response, path)
     sendError(response, 404, `no route for ${path}`)
   }
 
