@@ -34,7 +34,7 @@ map $uri $cowrite_room {
 }
 
 upstream cowrite {
-  # A room's sockets and streams land on one instance, so Redis carries almost nothing; when that
+  # A room's sockets and streams land on one instance, so nothing crosses to another; when that
   # instance is down, the next one in the ring takes its rooms.
   hash $cowrite_room consistent;
 ${upstreams.map((upstream) => `  server ${upstream} max_fails=1 fail_timeout=5s;`).join('\n')}
