@@ -222,11 +222,10 @@ describe('SSE resumers far behind', () => {
     expect(await metric('cowrite_sse_subscribers')).toBe(1)
     expect(opens).toBe(1)
     expect(errors).toBe(0)
-    const drops = server
-      .stderr()
-      .split('\n')
-      .filter((line) => line.includes('dropping SSE subscriber'))
-      .map((line) => JSON.parse(line) as { room: string; buffered: number; replaying: boolean; msg: string })
+    // pino writes asynchronously: wait for the lines rather than read them at once.
+    const dropLines = () => server.stderr().split('\n').filter((line) => line.includes('dropping SSE subscriber'))
+    await waitUntil('every drop is logged', () => dropLines().length >= RESUMERS)
+    const drops = dropLines().map((line) => JSON.parse(line) as { room: string; buffered: number; replaying: boolean; msg: string })
     expect(drops).toHaveLength(RESUMERS)
     for (const drop of drops) {
       expect(drop).toMatchObject({ room: ROOM, replaying: true, msg: 'dropping SSE subscriber: too far behind' })
