@@ -36,6 +36,12 @@ export function saveUser(user: UserInfo): void {
   }
 }
 
+/** Remember `color` alone, keeping the remembered name (when a token fixes the name shown). */
+export function saveColor(color: string): void {
+  const stored = read()
+  saveUser({ name: typeof stored.name === 'string' ? stored.name : '', color })
+}
+
 /** `name` cleaned for display: trimmed, bounded; undefined if nothing is left. */
 export function cleanName(name: string): string | undefined {
   const trimmed = name.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME)

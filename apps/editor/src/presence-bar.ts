@@ -1,10 +1,10 @@
 /**
- * The presence bar: this person's own name (editable) and colour (click to change), then everyone
- * else in the room. Clicking someone scrolls the editor to their cursor.
+ * The presence bar: this person's own name (editable, unless the link's token fixes it) and colour
+ * (click to change), then everyone else in the room. Clicking someone scrolls the editor to their cursor.
  */
 import { lightColor, onPeers, listPeers, type Peer, type RoomSession } from '@cowrite/client'
 import { EditorView } from '@codemirror/view'
-import { cleanName, nextColor, saveUser } from './identity.js'
+import { cleanName, nextColor, saveColor, saveUser } from './identity.js'
 
 function initials(name: string): string {
   const words = name.split(' ').filter(Boolean)
@@ -40,6 +40,12 @@ export function presenceBar(element: HTMLElement, session: RoomSession, view: Ed
   nameInput.spellcheck = false
   nameInput.setAttribute('aria-label', 'Your name')
   nameInput.value = session.user.name
+  if (session.nameFixed) {
+    // The server reports the token's name as this person's: a different name typed here would
+    // show in the room but not in the activity log.
+    nameInput.disabled = true
+    nameInput.title = 'Your name is set by the link you opened'
+  }
   me.append(colorButton, nameInput)
 
   const others = document.createElement('ul')
@@ -78,7 +84,9 @@ export function presenceBar(element: HTMLElement, session: RoomSession, view: Ed
   colorButton.addEventListener('click', () => {
     const color = nextColor(session.user.color)
     session.setUser({ ...session.user, color, colorLight: lightColor(color) })
-    saveUser(session.user)
+    // A name the token fixes is not this browser's to remember.
+    if (session.nameFixed) saveColor(color)
+    else saveUser(session.user)
     renderMe()
   })
 

@@ -16,7 +16,7 @@ import { checkAccess } from './access-check.js'
 import type { BackoffOptions } from './backoff.js'
 import { createConnectionMachine, type ConnectionState } from './connection-state.js'
 import { serverUrls } from './server-url.js'
-import { tokenRole } from './token.js'
+import { tokenName, tokenRole } from './token.js'
 
 /** The awareness `user` field, in y-codemirror.next's convention. */
 export interface UserInfo {
@@ -33,6 +33,7 @@ export interface ConnectRoomOptions {
   room: string
   /** Sent as `?token=` on the socket and as a bearer token to the API. */
   token?: string
+  /** Who this is; a token with a `name` claim fixes the name (the server reports that one). */
   user: UserInfo
   /** Keep a copy in IndexedDB so edits survive a reload while offline. Default: when IndexedDB exists. */
   offlineCopy?: boolean
@@ -61,7 +62,9 @@ export interface RoomSession {
   /** Call `listener` on every change of connection state; returns the unsubscribe function. */
   onState(listener: (state: ConnectionState) => void): () => void
   readonly user: UserInfo
-  /** Change the name or colour everyone else sees. */
+  /** The token names this person: `user.name` is that name and `setUser` keeps it. */
+  readonly nameFixed: boolean
+  /** Change the name or colour everyone else sees (not a name the token fixes). */
   setUser(user: UserInfo): void
   /** Resolves once the offline copy has been loaded into the doc (at once without one). */
   readonly localLoaded: Promise<void>
@@ -91,7 +94,8 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
     ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
   })
   const awareness = provider.awareness
-  let user = { ...options.user }
+  const fixedName = tokenName(options.token)
+  let user = { ...options.user, ...(fixedName ? { name: fixedName } : {}) }
   awareness.setLocalStateField('user', user)
 
   const useIndexedDb = options.offlineCopy ?? typeof indexedDB !== 'undefined'
@@ -160,8 +164,9 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
     get user() {
       return user
     },
+    nameFixed: fixedName !== undefined,
     setUser(next) {
-      user = { ...next }
+      user = { ...next, ...(fixedName ? { name: fixedName } : {}) }
       awareness.setLocalStateField('user', user)
     },
     localLoaded,

@@ -10,6 +10,6 @@ export { backoffDelay, backoffCeiling, BACKOFF_DEFAULTS, type BackoffOptions } f
 export { checkAccess, type AccessCheckOptions } from './access-check.js'
 export { listPeers, onPeers, type Peer } from './presence.js'
 export { serverUrls, type ServerUrls } from './server-url.js'
-export { tokenRole } from './token.js'
+export { tokenName, tokenRole } from './token.js'
 export { USER_COLORS, colorForName, lightColor, makeUser } from './user-color.js'
 export { followActivity, activityUrl, type FollowHandlers, type FollowOptions, type FollowState, type ActivityFollower, type EventSourceConstructor, type EventSourceLike } from './follow-activity.js'
