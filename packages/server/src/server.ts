@@ -63,16 +63,21 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   )
   // A log several instances share delivers every instance's events, this one's included, in id
   // order: the hub publishes what it follows, and the tracker only stores.
+  const instance = options.instanceId ?? `${hostname()}-${process.pid}`
+  if (options.redis && !storage.shared) {
+    throw new Error('--redis joins instances that share one store: use --storage postgres://… (SQLite and memory belong to one process)')
+  }
   const follow = storage.activity.follow?.bind(storage.activity)
   const sink: ActivitySink = follow ? { publish: () => {}, publishUpdates: (room, updates) => hub.publishUpdates(room, updates) } : hub
   const stopFollowing = follow ? await follow((event) => hub.publish(event)) : undefined
   const tracker = new ActivityTracker(storage.activity, sink, log, options.activity)
-  const instance = options.instanceId ?? `${hostname()}-${process.pid}`
-  let redis: RedisFanout | undefined
-  if (options.redis) {
-    if (!storage.shared) throw new Error('--redis joins instances that share one store: use --storage postgres://… (SQLite and memory belong to one process)')
-    redis = await createRedisFanout({ url: options.redis, instanceId: instance, log, metrics })
-  }
+  // Connecting never throws for an unreachable Redis (it retries); anything else must not leak the follower.
+  const redis: RedisFanout | undefined = options.redis
+    ? await createRedisFanout({ url: options.redis, instanceId: instance, log, metrics }).catch(async (error: unknown) => {
+        await stopFollowing?.()
+        throw error
+      })
+    : undefined
   const fanout: Fanout = redis ?? createLocalFanout()
   const registry = new RoomRegistry({
     storage,
