@@ -4,9 +4,23 @@
  */
 import type { ConnectionState, RoomSession } from '@cowrite/client'
 
-const MESSAGE: Record<number, string> = {
-  401: 'You need a valid link to open this room: yours has no token, or it has expired. Ask whoever shared it for a new one.',
-  403: 'Your link does not give access to this room. Ask whoever shared it for a link to this room.',
+const MISSING = 'You need a valid link to open this room: yours has no token, or it has expired. Ask whoever shared it for a new one.'
+const WRONG_ROOM = 'Your link does not give access to this room. Ask whoever shared it for a link to this room.'
+
+/**
+ * The sentence for a refusal: the server's reason when it gave one (a forged token is not an
+ * expired one), else what the status code alone can tell.
+ */
+export function deniedMessage(code: number, reason: string | undefined): string {
+  if (code === 403) return reason && reason !== 'forbidden' ? `Your link does not give access to this room (${reason}). Ask whoever shared it for a link to this room.` : WRONG_ROOM
+  if (code !== 401 || !reason || reason === 'token required') return code === 401 ? MISSING : WRONG_ROOM
+  if (reason === 'token expired') return 'Your link has expired. Ask whoever shared it for a new one.'
+  return `Your link’s token is not valid (${reason}): it was not made for this server, or it was changed. Ask whoever shared it for a new one.`
+}
+
+/** A few words for the editor's placeholder when access is refused. */
+export function deniedPlaceholder(code: number, reason: string | undefined): string {
+  return `Access denied: ${reason ?? (code === 401 ? 'this link has no valid token' : 'this link is for another room')}. Nothing typed here would be saved.`
 }
 
 /** Mount the notice into `element`, hidden unless the session is denied. */
@@ -15,7 +29,7 @@ export function accessNotice(element: HTMLElement, session: RoomSession): () => 
   element.setAttribute('role', 'alert')
   function render(state: ConnectionState): void {
     element.hidden = state.status !== 'denied'
-    if (state.status === 'denied') element.textContent = MESSAGE[state.code] ?? MESSAGE[403]!
+    if (state.status === 'denied') element.textContent = deniedMessage(state.code, state.reason)
   }
   render(session.state)
   return session.onState(render)

@@ -31,7 +31,7 @@ function pillTitle(state: ConnectionState, readOnly: boolean): string {
     case 'offline':
       return 'This browser has no network. Your edits are kept in this browser and will sync.'
     case 'denied':
-      return `The server refused access to this room (${state.code}). Click to try again.`
+      return `The server refused access to this room (${state.code}${state.reason ? `: ${state.reason}` : ''}). Click to try again.`
   }
 }
 

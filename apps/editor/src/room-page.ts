@@ -1,10 +1,10 @@
 /**
  * One room's page: header (room name, copy link, connection pill), presence bar and the editor.
  */
-import { collabEditor, connectRoom } from '@cowrite/client'
-import { EditorState } from '@codemirror/state'
+import { collabEditor, connectRoom, type ConnectionState } from '@cowrite/client'
+import { Compartment, EditorState } from '@codemirror/state'
 import { EditorView, placeholder } from '@codemirror/view'
-import { accessNotice } from './access-notice.js'
+import { accessNotice, deniedPlaceholder } from './access-notice.js'
 import { connectionPill } from './connection-pill.js'
 import { copyLinkButton } from './copy-link.js'
 import { editorTheme } from './editor-theme.js'
@@ -51,12 +51,22 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   const editorHost = element('main', 'editor')
   root.replaceChildren(header, presence, notice, editorHost)
 
+  // The empty editor's invitation, unless typing would be a lie (a view token, a refused room).
+  const invitation = new Compartment()
+  const invite = (state: ConnectionState) =>
+    placeholder(state.status === 'denied' ? deniedPlaceholder(state.code, state.reason) : session.readOnly ? 'Nothing here yet.' : 'Start writing. Markdown works.')
   const view = new EditorView({
     parent: editorHost,
     state: EditorState.create({
-      extensions: [collabEditor(session), editorTheme, placeholder(session.readOnly ? 'Nothing here yet.' : 'Start writing. Markdown works.'), EditorView.contentAttributes.of({ 'aria-label': `Text of room ${room}` })],
+      extensions: [
+        collabEditor(session),
+        editorTheme,
+        invitation.of(invite(session.state)),
+        EditorView.contentAttributes.of({ 'aria-label': `Text of room ${room}` }),
+      ],
     }),
   })
+  session.onState((state) => view.dispatch({ effects: invitation.reconfigure(invite(state)) }))
 
   copyLinkButton(copy, () => `${location.origin}/r/${encodeURIComponent(room)}`)
   connectionPill(pill, session)

@@ -14,6 +14,10 @@ export interface ViewerContext {
   token: string | undefined
 }
 
+/** What the viewer says when a request got no answer at all (the browser's own words are "Failed to fetch"). */
+export const UNREACHABLE = 'Cannot reach the server; retrying'
+
+/** A request that failed: `status` is the HTTP status, or 0 when the server could not be reached. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -26,7 +30,12 @@ export class ApiError extends Error {
 async function getJson<T>(context: ViewerContext, path: string): Promise<T> {
   const url = new URL(path, context.server)
   if (context.token) url.searchParams.set('token', context.token)
-  const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+  let response: Response
+  try {
+    response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+  } catch {
+    throw new ApiError(0, UNREACHABLE)
+  }
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as Partial<ErrorBody> | null
     throw new ApiError(response.status, body?.error ?? `${response.status} ${response.statusText}`)

@@ -1,12 +1,16 @@
 /**
  * The stream's state, said plainly: "Connecting…", "Catching up 12 events", "Live",
- * "Reconnecting…" (with how long), "Closed". The element carries `data-status` for styling.
+ * "Reconnecting…" (with how long), "Closed", or "Access denied: <reason>" once the server has
+ * refused the page's token (the stream would otherwise retry and say "Reconnecting…" forever).
+ * The element carries `data-status` for styling.
  */
 import type { FollowState } from '@cowrite/client'
 
 export interface ConnectionBadge {
   readonly element: HTMLElement
   show(state: FollowState): void
+  /** The server refused access (401/403) for `reason`: say so, and ignore later stream states. */
+  deny(reason: string): void
 }
 
 export function connectionBadge(): ConnectionBadge {
@@ -16,6 +20,7 @@ export function connectionBadge(): ConnectionBadge {
   element.setAttribute('aria-live', 'polite')
   element.id = 'connection'
   let ticker: ReturnType<typeof setInterval> | undefined
+  let denied = false
 
   const render = (state: FollowState) => {
     element.dataset.status = state.status
@@ -44,9 +49,16 @@ export function connectionBadge(): ConnectionBadge {
   return {
     element,
     show(state) {
+      if (denied) return
       clearInterval(ticker)
       render(state)
       if (state.status === 'reconnecting') ticker = setInterval(() => render(state), 1000)
+    },
+    deny(reason) {
+      denied = true
+      clearInterval(ticker)
+      element.dataset.status = 'denied'
+      element.textContent = `Access denied: ${reason}`
     },
   }
 }

@@ -7,7 +7,7 @@
  */
 import { followActivity } from '@cowrite/client'
 import type { ActivityEvent, RoomSummary } from '@cowrite/protocol'
-import { fetchRoom, fetchRooms, viewerHref, type ViewerContext } from './api.js'
+import { ApiError, fetchRoom, fetchRooms, UNREACHABLE, viewerHref, type ViewerContext } from './api.js'
 import { connectionBadge } from './connection-badge.js'
 import { describe, relativeTime, sizeLabel, userColor } from './describe.js'
 
@@ -105,6 +105,7 @@ export function overviewPage(root: HTMLElement, context: ViewerContext): void {
   }
   setInterval(schedule, 10_000)
 
+  let retry: ReturnType<typeof setTimeout> | undefined
   const reloadAll = async () => {
     try {
       const list = await fetchRooms(context)
@@ -113,7 +114,16 @@ export function overviewPage(root: HTMLElement, context: ViewerContext): void {
       for (const summary of list) rooms.set(summary.name, row(summary, rooms.get(summary.name)))
     } catch (error) {
       status.hidden = false
-      status.textContent = `Could not load the rooms: ${(error as Error).message}`
+      if (error instanceof ApiError && error.status === 0) {
+        status.textContent = `${UNREACHABLE}…`
+        clearTimeout(retry)
+        retry = setTimeout(() => void reloadAll(), 5000)
+      } else if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        // A refusal is final for this page: stop the stream, which would retry it forever.
+        follower.close()
+        badge.deny(error.message)
+        status.textContent = `Access denied: ${error.message}`
+      } else status.textContent = `Could not load the rooms: ${(error as Error).message}`
       return
     }
     schedule()
@@ -137,7 +147,7 @@ export function overviewPage(root: HTMLElement, context: ViewerContext): void {
     )
   }
 
-  followActivity(
+  const follower = followActivity(
     context.server,
     undefined,
     {

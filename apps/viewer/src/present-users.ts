@@ -3,7 +3,10 @@
  * each join and leave and after every reconnection.
  */
 import type { RoomInfo } from '@cowrite/protocol'
-import { ApiError, fetchRoom, type ViewerContext } from './api.js'
+import { ApiError, fetchRoom, UNREACHABLE, type ViewerContext } from './api.js'
+
+/** How soon to ask again after the server could not be reached. */
+const RETRY_MS = 5000
 import { userColor } from './describe.js'
 
 export interface PresentUsers {
@@ -14,7 +17,10 @@ export interface PresentUsers {
   onInfo(listener: (info: RoomInfo | null) => void): void
 }
 
-/** `onDenied` hears a 401 or 403: the page's token is missing, expired or for another room. */
+/**
+ * `onDenied` hears a 401 or 403: the page's token is missing, expired, invalid or for another
+ * room. A server that cannot be reached is asked again every few seconds.
+ */
 export function presentUsers(context: ViewerContext, room: string, onDenied?: (error: ApiError) => void): PresentUsers {
   const element = document.createElement('section')
   element.className = 'present'
@@ -67,6 +73,10 @@ export function presentUsers(context: ViewerContext, room: string, onDenied?: (e
       } else if (error instanceof ApiError && error.status === 404) {
         render(null)
         for (const listener of listeners) listener(null)
+      } else if (error instanceof ApiError && error.status === 0) {
+        render(null, `${UNREACHABLE}…`)
+        clearTimeout(timer)
+        timer = setTimeout(() => void load(), RETRY_MS)
       } else render(null, `Could not load who is here (${(error as Error).message}).`)
     } finally {
       inFlight = false

@@ -19,13 +19,16 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   const badge = connectionBadge()
   const feed = activityFeed()
   const chart = editsChart()
-  const present = presentUsers(context, room, (error) =>
+  const present = presentUsers(context, room, (error) => {
+    // A refusal is final for this page: stop the stream, which would retry it forever.
+    follower.close()
+    badge.deny(error.message)
     say(
       context.token
         ? `This link’s token does not give access to ${room} (${error.message}).`
         : `This server needs a token to view ${room}: open the viewer with ?token=… (${error.message}).`,
-    ),
-  )
+    )
+  })
 
   const header = document.createElement('header')
   header.className = 'top'
@@ -108,7 +111,7 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
     banner.hidden = false
   }
 
-  followActivity(
+  const follower = followActivity(
     context.server,
     room,
     {

@@ -16,6 +16,17 @@ export interface AccessCheckOptions {
   fetch?: typeof globalThis.fetch
 }
 
+/** The `error` of a JSON error body (design.md, "HTTP"), or undefined for any other body. */
+async function readReason(response: Response): Promise<string | undefined> {
+  try {
+    const body: unknown = await response.json()
+    const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined
+    return typeof error === 'string' && error.trim() ? error.trim().slice(0, 200) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export async function checkAccess(options: AccessCheckOptions): Promise<AccessCheck> {
   const fetcher = options.fetch ?? globalThis.fetch
   const headers: Record<string, string> = {}
@@ -26,9 +37,13 @@ export async function checkAccess(options: AccessCheckOptions): Promise<AccessCh
       cache: 'no-store',
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     })
+    if (response.status === 401 || response.status === 403) {
+      // The JSON `error` tells a missing token from a forged or expired one.
+      const reason = await readReason(response)
+      return { result: 'denied', code: response.status, ...(reason ? { reason } : {}) }
+    }
     // The body is not needed; let the connection go back to the pool.
     await response.body?.cancel().catch(() => {})
-    if (response.status === 401 || response.status === 403) return { result: 'denied', code: response.status }
     // A proxy answering 502/503/504 while the server restarts is not an answer from the server.
     if (response.status >= 500) return { result: 'unreachable' }
     return { result: 'allowed' }

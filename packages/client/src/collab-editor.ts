@@ -9,7 +9,7 @@
 import { defaultKeymap, indentLess, indentMore } from '@codemirror/commands'
 import { markdown } from '@codemirror/lang-markdown'
 import { bracketMatching, defaultHighlightStyle, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
-import { EditorState, type Extension } from '@codemirror/state'
+import { Compartment, EditorState, type Extension } from '@codemirror/state'
 import {
   drawSelection,
   dropCursor,
@@ -20,6 +20,7 @@ import {
   keymap,
   lineNumbers,
   rectangularSelection,
+  ViewPlugin,
 } from '@codemirror/view'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
@@ -69,6 +70,28 @@ const remoteCursorTheme = EditorView.theme({
   '.cm-ySelectionCaret:hover .cm-ySelectionInfo': { opacity: 0.25 },
 })
 
+/**
+ * Read-only and not editable while the token is view-only or the server refuses the session:
+ * a read-only editor that still takes focus shows a blinking caret as if typing worked, and
+ * text typed into a refused room would never reach anyone. Follows the connection state, so a
+ * retry that gets in unlocks the editor again.
+ */
+function accessLock(session: RoomSession): Extension {
+  const compartment = new Compartment()
+  const locked = () => session.readOnly || session.state.status === 'denied'
+  const lock = (on: boolean) => [EditorState.readOnly.of(on), EditorView.editable.of(!on)]
+  const follower = ViewPlugin.define((view) => {
+    let current = locked()
+    const unsubscribe = session.onState(() => {
+      if (locked() === current) return
+      current = locked()
+      view.dispatch({ effects: compartment.reconfigure(lock(current)) })
+    })
+    return { destroy: unsubscribe }
+  })
+  return [compartment.of(lock(locked())), follower]
+}
+
 export interface CollabEditorOptions {
   /** Extra key bindings, ahead of the defaults. */
   keys?: Parameters<typeof keymap.of>[0]
@@ -77,7 +100,8 @@ export interface CollabEditorOptions {
 /**
  * Extensions binding an editor to `session.text`: sync, remote cursors and selections labelled
  * with each user's name and colour, local-only undo (Mod-z, Mod-y / Mod-Shift-z), line numbers,
- * bracket matching, Markdown highlighting and line wrapping. Read-only when the session is.
+ * bracket matching, Markdown highlighting and line wrapping.
+ * Read-only and not editable (no caret) when the token is view-only or access is denied.
  * Create the EditorState with an empty doc: the text comes from the room.
  */
 export function collabEditor(session: RoomSession, options: CollabEditorOptions = {}): Extension {
@@ -97,7 +121,7 @@ export function collabEditor(session: RoomSession, options: CollabEditorOptions 
     markdown(),
     syntaxHighlighting(highlightStyle),
     EditorView.lineWrapping,
-    EditorState.readOnly.of(session.readOnly),
+    accessLock(session),
     keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, { key: 'Tab', run: indentMore, shift: indentLess }, ...defaultKeymap]),
     renamedCarets(yCollab(session.text, session.awareness, { undoManager }), session.awareness),
     remoteCursorTheme,

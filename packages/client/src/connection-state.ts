@@ -17,16 +17,17 @@ import { backoffDelay, type BackoffOptions } from './backoff.js'
  * - `offline`: the browser reports no network; the next attempt starts when it comes back.
  * - `denied`: the server refused this client (`code` 401 or 403 from the HTTP check, or the
  *   4400–4499 close code it sent); no further attempts until `retry()`.
+ *   `reason` is the server's own words when the HTTP check got them (`token invalid`, say).
  */
 export type ConnectionState =
   | { readonly status: 'connecting'; readonly attempt: number }
   | { readonly status: 'synced' }
   | { readonly status: 'reconnecting'; readonly attempt: number; readonly retryAt: number }
   | { readonly status: 'offline' }
-  | { readonly status: 'denied'; readonly code: number }
+  | { readonly status: 'denied'; readonly code: number; readonly reason?: string }
 
 /** What the HTTP probe learnt about a failed open. */
-export type AccessCheck = { readonly result: 'allowed' } | { readonly result: 'denied'; readonly code: number } | { readonly result: 'unreachable' }
+export type AccessCheck = { readonly result: 'allowed' } | { readonly result: 'denied'; readonly code: number; readonly reason?: string } | { readonly result: 'unreachable' }
 
 export interface Timers {
   set(callback: () => void, ms: number): unknown
@@ -174,7 +175,7 @@ export function createConnectionMachine(options: ConnectionMachineOptions): Conn
       options.checkAccess().then(
         (check) => {
           if (stopped || epoch !== asked) return
-          if (check.result === 'denied') return set({ status: 'denied', code: check.code })
+          if (check.result === 'denied') return set({ status: 'denied', code: check.code, ...(check.reason ? { reason: check.reason } : {}) })
           scheduleRetry()
         },
         () => {

@@ -64,7 +64,7 @@ describe('connectRoom against a real server', () => {
     await waitUntil('Ada is back in Bob\'s presence list', () => listPeers(b).some((p) => p.user.name === 'Ada'), { timeoutMs: 3000 })
   })
 
-  it.each([401, 403])('a refused upgrade with %i on the API is reported as denied, and retrying stops', async (status) => {
+  it.each([401, 403])('a refused upgrade with %i on the API is reported as denied with the server’s reason, and retrying stops', async (status) => {
     let upgrades = 0
     const fake = createHttpServer((request, response) => {
       response.writeHead(status, { 'Content-Type': 'application/json' })
@@ -79,7 +79,7 @@ describe('connectRoom against a real server', () => {
     const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`
     const s = session(url, 'secret-room', 'Eve', 'not-a-valid-token')
     await waitUntil('the session is denied', () => s.state.status === 'denied')
-    expect(s.state).toEqual({ status: 'denied', code: status })
+    expect(s.state).toEqual({ status: 'denied', code: status, reason: 'refused /api/rooms/secret-room' })
     const seen = upgrades
     await new Promise((resolve) => setTimeout(resolve, 400)) // several backoff periods: no retry may happen
     expect(upgrades).toBe(seen)
