@@ -1,6 +1,8 @@
 /**
  * The connection pill: always visible, always the truth about whether edits reach the server.
- * It counts down to the next reconnect attempt; clicking it while waiting tries at once.
+ * It counts down to the next reconnect attempt; while it waits (or access was denied) a "Try now"
+ * button next to it tries at once. The button is a real <button>, so the keyboard reaches it; a
+ * click on the pill itself does the same for the mouse.
  */
 import type { ConnectionState, RoomSession } from '@cowrite/client'
 
@@ -27,16 +29,24 @@ function pillTitle(state: ConnectionState, readOnly: boolean): string {
     case 'synced':
       return readOnly ? 'You can read along; your token does not allow editing' : 'Your edits reach everyone in this room'
     case 'reconnecting':
-      return 'The server is unreachable. Your edits are kept in this browser and will sync. Click to try now.'
+      return 'The server is unreachable. Your edits are kept in this browser and will sync. Try now to skip the wait.'
     case 'offline':
       return 'This browser has no network. Your edits are kept in this browser and will sync.'
     case 'denied':
-      return `The server refused access to this room (${state.code}${state.reason ? `: ${state.reason}` : ''}). Click to try again.`
+      return `The server refused access to this room (${state.code}${state.reason ? `: ${state.reason}` : ''}). Try again with a new link.`
   }
 }
 
-/** Mount the pill into `element` and keep it current until the session is destroyed. */
-export function connectionPill(element: HTMLElement, session: RoomSession): () => void {
+/** Whether "try now" means something in `state`: a wait to skip, or a refusal to ask again about. */
+function canRetry(state: ConnectionState): boolean {
+  return state.status === 'reconnecting' || state.status === 'denied'
+}
+
+/**
+ * Mount the pill into `element`, and `tryNow` (shown only when trying now helps), and keep them
+ * current until the session is destroyed.
+ */
+export function connectionPill(element: HTMLElement, session: RoomSession, tryNow?: HTMLButtonElement): () => void {
   element.classList.add('pill')
   element.setAttribute('role', 'status')
   element.setAttribute('aria-live', 'polite')
@@ -46,6 +56,7 @@ export function connectionPill(element: HTMLElement, session: RoomSession): () =
     element.dataset.status = state.status === 'synced' && session.readOnly ? 'read-only' : state.status
     element.textContent = pillText(state, session.readOnly, Date.now())
     element.title = pillTitle(state, session.readOnly)
+    if (tryNow) tryNow.hidden = !canRetry(state)
     const waiting = state.status === 'reconnecting'
     if (waiting && !ticker) ticker = setInterval(() => render(session.state), 250)
     if (!waiting && ticker) {
@@ -55,14 +66,20 @@ export function connectionPill(element: HTMLElement, session: RoomSession): () =
   }
 
   const retry = () => {
-    if (session.state.status === 'reconnecting' || session.state.status === 'denied') session.retry()
+    if (canRetry(session.state)) session.retry()
   }
   element.addEventListener('click', retry)
+  if (tryNow) {
+    tryNow.type = 'button'
+    tryNow.textContent = 'Try now'
+    tryNow.addEventListener('click', retry)
+  }
   render(session.state)
   const unsubscribe = session.onState(render)
   return () => {
     unsubscribe()
     element.removeEventListener('click', retry)
+    tryNow?.removeEventListener('click', retry)
     if (ticker) clearInterval(ticker)
   }
 }

@@ -43,13 +43,17 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   copy.type = 'button'
   const pill = element('span', '')
   pill.id = 'connection'
-  actions.append(copy, pill)
+  const tryNow = element('button', 'button try-now')
+  actions.append(copy, pill, tryNow)
   header.append(brand, title, actions)
 
   const presence = element('nav', '')
   const notice = element('p', '')
   const editorHost = element('main', 'editor')
-  root.replaceChildren(header, presence, notice, editorHost)
+  // Tab indents inside the editor, so say how to leave it (CodeMirror's tab focus mode).
+  const hint = element('p', 'keyboard-hint', session.readOnly ? 'Escape, then Tab: leave the text' : 'Tab indents · Escape, then Tab: leave the editor')
+  hint.id = 'keyboard-hint'
+  root.replaceChildren(header, presence, notice, editorHost, hint)
 
   // The empty editor's invitation, unless typing would be a lie (a view token, a refused room).
   const invitation = new Compartment()
@@ -62,14 +66,14 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
         collabEditor(session),
         editorTheme,
         invitation.of(invite(session.state)),
-        EditorView.contentAttributes.of({ 'aria-label': `Text of room ${room}` }),
+        EditorView.contentAttributes.of({ 'aria-label': `Text of room ${room}`, 'aria-describedby': hint.id }),
       ],
     }),
   })
   session.onState((state) => view.dispatch({ effects: invitation.reconfigure(invite(state)) }))
 
   copyLinkButton(copy, () => `${location.origin}/r/${encodeURIComponent(room)}`)
-  connectionPill(pill, session)
+  connectionPill(pill, session, tryNow)
   accessNotice(notice, session)
   presenceBar(presence, session, view)
   view.focus()

@@ -6,7 +6,7 @@
  * CodeMirror `history()`, which would record remote changes too and let one person's undo revert
  * another person's text.
  */
-import { defaultKeymap, indentLess, indentMore } from '@codemirror/commands'
+import { defaultKeymap, indentWithTab } from '@codemirror/commands'
 import { markdown } from '@codemirror/lang-markdown'
 import { bracketMatching, defaultHighlightStyle, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
 import { Compartment, EditorState, type Extension } from '@codemirror/state'
@@ -100,8 +100,8 @@ export interface CollabEditorOptions {
 /**
  * Extensions binding an editor to `session.text`: sync, remote cursors and selections labelled
  * with each user's name and colour, local-only undo (Mod-z, Mod-y / Mod-Shift-z), line numbers,
- * bracket matching, Markdown highlighting and line wrapping.
- * Read-only and not editable (no caret) when the token is view-only or access is denied.
+ * bracket matching, Markdown highlighting and line wrapping; Tab indents (Escape, then Tab moves
+ * the focus on). Read-only and not editable (no caret) when the token is view-only or access is denied.
  * Create the EditorState with an empty doc: the text comes from the room.
  */
 export function collabEditor(session: RoomSession, options: CollabEditorOptions = {}): Extension {
@@ -122,7 +122,9 @@ export function collabEditor(session: RoomSession, options: CollabEditorOptions 
     syntaxHighlighting(highlightStyle),
     EditorView.lineWrapping,
     accessLock(session),
-    keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, { key: 'Tab', run: indentMore, shift: indentLess }, ...defaultKeymap]),
+    // Tab indents; Escape then Tab leaves the editor (CodeMirror's tab focus mode), so the
+    // keyboard is never trapped. Say so near the editor: see the editor app's keyboard hint.
+    keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, indentWithTab, ...defaultKeymap]),
     renamedCarets(yCollab(session.text, session.awareness, { undoManager }), session.awareness),
     remoteCursorTheme,
   ]
