@@ -12,6 +12,7 @@ import { DEFAULT_ACTIVITY_RETENTION, MAX_USER_NAME_LENGTH } from '@cowrite/proto
 import { parseTtl, signToken } from './auth/tokens.js'
 import { createMemoryStorage } from './storage/memory.js'
 import { createPostgresStorage } from './storage/postgres.js'
+import { redactUrlPassword } from './storage/postgres-schema.js'
 import { createSqliteStorage } from './storage/sqlite.js'
 import { SchemaError, type Storage } from './storage/storage.js'
 
@@ -89,10 +90,10 @@ async function openStorage(kind: string, dataDir: string, log: Logger, activityR
     } catch (error) {
       if (error instanceof SchemaError) throw new StartupError(error.message)
       const code = (error as { code?: string }).code
-      throw new StartupError(`cannot open ${redactPassword(kind)}: ${(error as Error).message}${code ? ` (${code})` : ''}`)
+      throw new StartupError(`cannot open ${redactUrlPassword(kind)}: ${(error as Error).message}${code ? ` (${code})` : ''}`)
     }
   }
-  if (kind !== 'sqlite') throw new UsageError(`--storage must be sqlite, memory or postgres://…, got ${JSON.stringify(redactPassword(kind))}`)
+  if (kind !== 'sqlite') throw new UsageError(`--storage must be sqlite, memory or postgres://…, got ${JSON.stringify(redactUrlPassword(kind))}`)
   const path = join(dataDir, 'cowrite.db')
   try {
     // Creates the data directory if missing.
@@ -102,11 +103,6 @@ async function openStorage(kind: string, dataDir: string, log: Logger, activityR
     const code = (error as { code?: string }).code
     throw new StartupError(`cannot open ${path}: ${(error as Error).message}${code ? ` (${code})` : ''}`)
   }
-}
-
-/** A store URL fit for messages: its password replaced. */
-function redactPassword(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1[redacted]@')
 }
 
 async function serve(args: string[]): Promise<void> {

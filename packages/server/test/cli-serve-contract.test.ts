@@ -4,7 +4,7 @@
  * environment variables are honoured with flags winning over them.
  */
 import { spawn } from 'node:child_process'
-import { createServer as createNetServer } from 'node:net'
+import { freePort } from '@cowrite/testing'
 import { describe, expect, it } from 'vitest'
 import { COWRITE_BIN, runCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
@@ -27,14 +27,6 @@ function serve(args: string[], env: Record<string, string> = {}) {
     }
   })
   return { child, exited, stdout: () => stdout, stderr: () => stderr }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 describe('cowrite serve', () => {

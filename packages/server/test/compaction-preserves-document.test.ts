@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { createSqliteStorage, type SqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient } from './helpers/client.js'
 import { tempDir } from './helpers/cowrite-process.js'
-import { createRandom, int, testSeed, word, type Random } from './helpers/prng.js'
+import { createRandom, int, randomEdit, testSeed } from './helpers/prng.js'
 import { useScope } from './helpers/scope.js'
 import { startServer } from './helpers/server.js'
 import { waitUntil } from './helpers/wait.js'
@@ -38,16 +38,6 @@ function logRows(storage: SqliteStorage, room: string): number {
 
 function hasSnapshot(storage: SqliteStorage, room: string): boolean {
   return storage.db.prepare('SELECT 1 FROM snapshots WHERE room = ?').get(room) !== undefined
-}
-
-/** A random edit of `text`: an insert, or a delete when there is something to delete. */
-function randomEdit(random: Random, text: Y.Text): void {
-  if (text.length > 0 && int(random, 0, 3) === 0) {
-    const index = int(random, 0, text.length - 1)
-    text.delete(index, int(random, 1, Math.min(5, text.length - index)))
-  } else {
-    text.insert(int(random, 0, text.length), word(random))
-  }
 }
 
 function expectSameDocument(actual: Y.Doc, expected: Y.Doc, seed: number): void {

@@ -17,7 +17,7 @@ import { createCompactor, type Compactor } from '../src/storage/compactor.js'
 import { createPostgresStorage, SCHEMA_VERSION, type PostgresStorage, type PostgresStorageOptions } from '../src/storage/postgres.js'
 import { SchemaError } from '../src/storage/storage.js'
 import { captureLogs, type LogCapture } from './helpers/logs.js'
-import { createRandom, int, testSeed, word, type Random } from './helpers/prng.js'
+import { createRandom, int, randomEdit, testSeed } from './helpers/prng.js'
 import { useScope } from './helpers/scope.js'
 import { waitUntil } from './helpers/wait.js'
 
@@ -80,15 +80,6 @@ function source(seed: number) {
       pending = []
       return { room, updates, length: doc.getText('content').length }
     },
-  }
-}
-
-function randomEdit(random: Random, text: Y.Text): void {
-  if (text.length > 0 && int(random, 0, 3) === 0) {
-    const index = int(random, 0, text.length - 1)
-    text.delete(index, int(random, 1, Math.min(5, text.length - index)))
-  } else {
-    text.insert(int(random, 0, text.length), word(random))
   }
 }
 

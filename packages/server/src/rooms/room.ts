@@ -60,6 +60,9 @@ export interface RoomContext {
 /** A state vector that knows nothing: what a fresh client sends in sync step 1. */
 const EMPTY_STATE_VECTOR_LENGTH = 1
 
+/** A transaction that changed nothing in the text. */
+const NO_TEXT_CHANGES: TextChanges = Object.freeze({ inserted: 0, deleted: 0 })
+
 /** The origin of changes from another instance: stored there, relayed here, reported there. */
 const REMOTE = Symbol('remote')
 
@@ -74,7 +77,7 @@ export class Room {
   private readonly viewOnly: ViewOnlyPolicy
   private readonly peers = new Set<Peer>()
   /** Text changes of the transaction whose `update` comes next (counted before Yjs merges structs). */
-  private textChanges: TextChanges = { inserted: 0, deleted: 0 }
+  private textChanges: TextChanges = NO_TEXT_CHANGES
   /** Callbacks waiting until everything applied so far is stored. */
   private waitingForCommit: Array<() => void> = []
   /** Sync step 2 for a fresh client, valid until the next update. */
@@ -320,7 +323,7 @@ export class Room {
       this.fullStateMessage = null
       this.stateUpdate = null
       const { inserted, deleted } = this.textChanges
-      this.textChanges = { inserted: 0, deleted: 0 }
+      this.textChanges = NO_TEXT_CHANGES
       // Stored by the instance it came from: only this instance's peers (and live replicas) still need it.
       if (origin === REMOTE) {
         this.deliver(encodeSyncUpdate(update), null)

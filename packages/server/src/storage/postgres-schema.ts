@@ -172,13 +172,7 @@ export function inTransaction<T>(
   })
 }
 
-/** The URL without its password, for messages and logs. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'the PostgreSQL database'
-  }
+/** `url` with any password replaced, parsable or not (it goes into messages and logs). */
+export function redactUrlPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@')
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js'
 import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor, type Compactor } from './compactor.js'
 import { createPostgresActivityLog, type PostgresActivityLog } from './postgres-activity.js'
-import { describeUrl, inTransaction, migrate } from './postgres-schema.js'
+import { inTransaction, migrate, redactUrlPassword } from './postgres-schema.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
 export { SCHEMA_VERSION } from './postgres-schema.js'
@@ -93,7 +93,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   // would end the process. The pool drops that connection and opens a new one on next use.
   pool.on('error', (error) => log?.warn({ err: error }, 'postgres: idle pooled connection lost; the pool reconnects on next use'))
   try {
-    await migrate(pool, describeUrl(options.url), log)
+    await migrate(pool, redactUrlPassword(options.url), log)
   } catch (error) {
     await pool.end().catch(() => {})
     throw error

@@ -47,15 +47,21 @@ interface WsInternals {
 /** The sender's state while it is idle (ws's `DEFAULT`). */
 const SENDER_IDLE = 0
 
-/** Whether `socket` has ws's internals as expected; the public `send` is used otherwise. */
+/** `socket`'s internals if they are as expected, else null (then the public `send` is used). */
+function internalsOf(socket: WebSocket): Required<WsInternals> | null {
+  const internals = socket as unknown as WsInternals
+  const { _socket: raw, _sender: sender } = internals
+  return typeof raw?.write === 'function' && typeof sender?._state === 'number' && Array.isArray(sender._queue) ? (internals as Required<WsInternals>) : null
+}
+
+/** Whether `socket` has ws's internals as expected. */
 export function canWriteSharedFrames(socket: WebSocket): boolean {
-  const { _socket: raw, _sender: sender } = socket as unknown as WsInternals
-  return typeof raw?.write === 'function' && typeof sender?._state === 'number' && Array.isArray(sender._queue)
+  return internalsOf(socket) !== null
 }
 
 /** Write a shared frame to an open socket: its bytes when ws's sender is idle, else through `ws.send`. */
 export function writeSharedFrame(socket: WebSocket, shared: SharedFrame): void {
-  const { _socket: raw, _sender: sender } = socket as unknown as WsInternals
-  if (canWriteSharedFrames(socket) && sender!._state === SENDER_IDLE && (sender!._queue as unknown[]).length === 0) raw!.write(shared.frame)
+  const internals = internalsOf(socket)
+  if (internals && internals._sender._state === SENDER_IDLE && (internals._sender._queue as unknown[]).length === 0) internals._socket.write(shared.frame)
   else socket.send(shared.message, { binary: true })
 }

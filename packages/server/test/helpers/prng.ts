@@ -3,6 +3,7 @@
  * else from the caller; every test prints the seed it used in its assertion messages.
  */
 import * as prng from 'lib0/prng'
+import type * as Y from 'yjs'
 
 export type Random = prng.PRNG
 
@@ -33,4 +34,14 @@ export function bytes(random: Random, length: number): Uint8Array {
 export function word(random: Random, maxLength = 8): string {
   const text = prng.word(random, 1, maxLength)
   return prng.bool(random) ? text : text + pick(random, ['é', '😀', '\n', ' '])
+}
+
+/** A random edit of `text`: an insert of a word, or (one time in four) a delete of up to 5 characters. */
+export function randomEdit(random: Random, text: Y.Text): void {
+  if (text.length > 0 && int(random, 0, 3) === 0) {
+    const index = int(random, 0, text.length - 1)
+    text.delete(index, int(random, 1, Math.min(5, text.length - index)))
+  } else {
+    text.insert(int(random, 0, text.length), word(random))
+  }
 }

@@ -9,8 +9,8 @@ import * as encoding from 'lib0/encoding'
 import { pino } from 'pino'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import type { Fanout, FanoutHandler } from '../../src/fanout/fanout.js'
-import { createLocalFanout } from '../../src/fanout/local.js'
+import type { Fanout } from '../../src/fanout/fanout.js'
+import { LocalChannels, createLocalFanout } from '../../src/fanout/local.js'
 import { createMetrics } from '../../src/metrics.js'
 import { AWARENESS_DEFAULTS } from '../../src/rooms/awareness-relay.js'
 import { CommitQueue } from '../../src/rooms/commit-queue.js'
@@ -75,20 +75,19 @@ export function simRoom(name: string, observer: RoomObserver = QUIET_OBSERVER, s
  * (`cross`) may queue what crosses instead, for the network to deliver in any order.
  */
 export function linkedFanouts(cross: (deliver: () => void) => void = (deliver) => deliver()): [Fanout, Fanout] {
-  const handlers = [new Map<string, Set<FanoutHandler>>(), new Map<string, Set<FanoutHandler>>()]
+  const channels = [new LocalChannels(), new LocalChannels()]
   const fanout = (self: number): Fanout => ({
     publish(room, { payload, except, remoteOnly }) {
-      if (!remoteOnly) for (const handler of handlers[self]!.get(room) ?? []) handler({ kind: 'message', payload, except, remote: false })
+      if (!remoteOnly) for (const handler of channels[self]!.of(room)) handler({ kind: 'message', payload, except, remote: false })
       cross(() => {
-        for (const handler of handlers[1 - self]!.get(room) ?? []) handler({ kind: 'message', payload, except: null, remote: true, source: `instance-${self}` })
+        for (const handler of channels[1 - self]!.of(room)) handler({ kind: 'message', payload, except: null, remote: true, source: `instance-${self}` })
       })
     },
     async subscribe(room, handler) {
-      const set = handlers[self]!.get(room) ?? new Set()
-      handlers[self]!.set(room, set.add(handler))
+      channels[self]!.add(room, handler)
     },
     unsubscribe(room, handler) {
-      handlers[self]!.get(room)?.delete(handler)
+      channels[self]!.remove(room, handler)
     },
   })
   return [fanout(0), fanout(1)]
