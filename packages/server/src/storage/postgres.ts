@@ -16,7 +16,7 @@ import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor, type Compactor } from './compactor.js'
 import { createPostgresActivityLog, type PostgresActivityLog } from './postgres-activity.js'
 import { inTransaction, migrate, redactUrlPassword } from './postgres-schema.js'
-import type { RoomAppend, Storage, StoredRoom } from './storage.js'
+import type { CompactingStorage, RoomAppend, StoredRoom } from './storage.js'
 
 export { SCHEMA_VERSION } from './postgres-schema.js'
 
@@ -41,18 +41,10 @@ export interface PostgresStorageOptions {
 }
 
 /** The PostgreSQL store, with its pool exposed for operations and tests. */
-export interface PostgresStorage extends Storage {
+export interface PostgresStorage extends CompactingStorage {
   readonly shared: true
   readonly activity: PostgresActivityLog
   readonly pool: Pool
-  /**
-   * Fold a room's log into its snapshot now (normally done after an append passes a threshold);
-   * resolves once the folded rows are replaced by the new snapshot, or once it turns out another
-   * instance compacted the room first (then nothing is written).
-   */
-  compact(room: string): Promise<void>
-  /** Resolves once no compaction of this instance is running (for tests and tools). */
-  compactionsSettled(): Promise<void>
 }
 
 interface RoomRow {

@@ -20,7 +20,7 @@ import type { Logger } from '../log.js'
 import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor } from './compactor.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
-import { SchemaError, type RoomAppend, type Storage, type StoredRoom } from './storage.js'
+import { SchemaError, type CompactingStorage, type RoomAppend, type StoredRoom } from './storage.js'
 
 /** Updates inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
 const INSERT_CHUNK = 16
@@ -42,15 +42,8 @@ export interface SqliteStorageOptions {
 }
 
 /** The SQLite store, with its connection exposed for operations and tests. */
-export interface SqliteStorage extends Storage {
+export interface SqliteStorage extends CompactingStorage {
   readonly db: Database.Database
-  /**
-   * Fold a room's log into its snapshot now (normally done after an append passes a threshold);
-   * resolves once the folded rows are replaced by the new snapshot.
-   */
-  compact(room: string): Promise<void>
-  /** Resolves once no compaction is running (for tests and tools; appends never wait for it). */
-  compactionsSettled(): Promise<void>
 }
 
 

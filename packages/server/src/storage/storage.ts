@@ -37,6 +37,18 @@ export interface Storage {
   close(): Promise<void>
 }
 
+/** A store that folds its logs into snapshots (SQLite, PostgreSQL), with the handles tests and tools use. */
+export interface CompactingStorage extends Storage {
+  /**
+   * Fold a room's log into its snapshot now (normally done after an append passes a threshold);
+   * resolves once the folded rows are replaced by the new snapshot (or, with several instances,
+   * once it turns out another compacted the room first: then nothing is written).
+   */
+  compact(room: string): Promise<void>
+  /** Resolves once no compaction of this instance is running; appends never wait for it. */
+  compactionsSettled(): Promise<void>
+}
+
 /** Opening a store this server must not use: another schema version, or not a Cowrite store. */
 export class SchemaError extends Error {
   override name = 'SchemaError'
