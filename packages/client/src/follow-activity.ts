@@ -153,7 +153,7 @@ export function followActivity(url: string | URL, room: string | undefined, hand
       }
       if (event.type === 'join') handlers.join?.(event)
       else if (event.type === 'leave') handlers.leave?.(event)
-      else handlers.edit?.(event)
+      else if (event.type === 'edit') handlers.edit?.(event)
       handlers.activity?.(event)
       return
     }
