@@ -15,6 +15,7 @@ import { createPostgresStorage } from './storage/postgres.js'
 import { redactUrlPassword } from './storage/postgres-schema.js'
 import { createSqliteStorage } from './storage/sqlite.js'
 import { SchemaError, type Storage } from './storage/storage.js'
+import { TlsFilesError, type TlsFiles } from './http/tls.js'
 
 const USAGE = `Usage: cowrite serve [flags]
        cowrite token --room ROOM --name NAME [--role admin|edit|view] [--ttl 1h] [--sub ID]
@@ -35,6 +36,9 @@ Flags (environment variable in brackets):
   --allowed-origins LIST   comma list of Origins allowed to open WebSockets [COWRITE_ALLOWED_ORIGINS] (any)
   --redis URL              redis://HOST:PORT[/DB]: join the other instances (needs postgres://) [COWRITE_REDIS_URL] (none)
   --instance-id ID         this instance's name in logs, /healthz and Redis [COWRITE_INSTANCE_ID] (<hostname>-<pid>)
+  --tls-cert FILE          PEM certificate (chain): serve HTTPS, HTTP/2 and HTTP/1.1 [COWRITE_TLS_CERT] (plain HTTP)
+  --tls-key FILE           its PEM private key, needed with --tls-cert [COWRITE_TLS_KEY]
+                           SIGHUP reads both again (a renewed certificate, no restart)
   -h, --help               show this help
 
 cowrite token prints a token signed with --auth-secret (or COWRITE_AUTH_SECRET): ROOM is a room,
@@ -58,6 +62,8 @@ const FLAGS = {
   'allowed-origins': ['COWRITE_ALLOWED_ORIGINS'],
   redis: ['COWRITE_REDIS_URL'],
   'instance-id': ['COWRITE_INSTANCE_ID'],
+  'tls-cert': ['COWRITE_TLS_CERT'],
+  'tls-key': ['COWRITE_TLS_KEY'],
 } as const satisfies Record<string, readonly string[]>
 
 type Flag = keyof typeof FLAGS
@@ -105,6 +111,16 @@ async function openStorage(kind: string, dataDir: string, log: Logger, activityR
   }
 }
 
+/** `--tls-cert` and `--tls-key`: both (HTTPS) or neither (plain HTTP). */
+function tlsFiles(values: Partial<Record<Flag, string>>): TlsFiles | undefined {
+  const cert = setting(values, 'tls-cert')
+  const key = setting(values, 'tls-key')
+  if (cert === undefined && key === undefined) return undefined
+  if (cert === undefined) throw new UsageError('--tls-key needs --tls-cert (COWRITE_TLS_CERT): the certificate that goes with the key')
+  if (key === undefined) throw new UsageError('--tls-cert needs --tls-key (COWRITE_TLS_KEY): the private key of the certificate')
+  return { cert: resolve(cert), key: resolve(key) }
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -120,11 +136,13 @@ async function serve(args: string[]): Promise<void> {
   }
   const logger = createLogger(setting(values, 'log-level') ?? DEFAULTS.logLevel)
   const kind = setting(values, 'storage') ?? 'sqlite'
+  const tls = tlsFiles(values)
   if (setting(values, 'redis') && !POSTGRES_URL.test(kind)) {
     throw new UsageError(`--redis joins instances sharing one store: it needs --storage postgres://…, not ${JSON.stringify(kind)}`)
   }
   const storage = await openStorage(kind, resolve(setting(values, 'data') ?? './data'), logger, integer(values, 'activity-retention'))
   const server = await createServer({
+    tls,
     host: setting(values, 'host'),
     port: integer(values, 'port'),
     storage,
@@ -145,6 +163,11 @@ async function serve(args: string[]): Promise<void> {
     // The apps' build output, found from this file: packages/server/dist/cli.js → apps/*/dist.
     editorDir: fileURLToPath(new URL('../../../apps/editor/dist/', import.meta.url)),
     viewerDir: fileURLToPath(new URL('../../../apps/viewer/dist/', import.meta.url)),
+  }).catch(async (error: unknown) => {
+    if (!(error instanceof TlsFilesError)) throw error
+    // Refused before anything started but the store: close it, then explain.
+    await storage.close()
+    throw new StartupError(error.message)
   })
   let shuttingDown = false
   /** Store what is pending and exit: 0 only if nothing applied was left unstored. */
@@ -169,6 +192,16 @@ async function serve(args: string[]): Promise<void> {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+  // A renewed certificate (an ACME client's deploy hook sends SIGHUP): new connections get it,
+  // open ones keep theirs; files that cannot be used are logged and the old certificate stays.
+  // Without TLS, SIGHUP keeps its default meaning (the process ends).
+  if (tls) {
+    process.on('SIGHUP', () => {
+      if (shuttingDown) return
+      logger.info({ cert: tls.cert, key: tls.key }, 'SIGHUP: reloading the TLS certificate')
+      void server.reloadTls()
+    })
+  }
   // A fault that escaped every handler. A rejection is logged and serving goes on (no request
   // depends on it any more); after an exception the process state is unknown, so it stores what
   // it holds and exits non-zero for its supervisor to restart it.

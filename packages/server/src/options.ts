@@ -6,6 +6,7 @@ import type { ActivityTrackerOptions } from './activity/activity-tracker.js'
 import type { AwarenessLimits } from './rooms/awareness-relay.js'
 import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
+import type { TlsFiles } from './http/tls.js'
 
 export interface ServerOptions {
   /**
@@ -15,6 +16,13 @@ export interface ServerOptions {
   redis?: string
   /** This instance's name in logs, `/healthz` and Redis messages. Default `<hostname>-<pid>`. */
   instanceId?: string
+  /**
+   * Serve HTTPS on the port: paths of a PEM certificate (its chain may follow it in the file) and
+   * of its PEM private key. Every HTTP route is then served over HTTP/2 and HTTP/1.1, WebSockets
+   * as `wss://` over HTTP/1.1; `reloadTls()` reads the files again. Unusable files reject
+   * `createServer` with a message naming the file. Default: plain HTTP.
+   */
+  tls?: TlsFiles
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string
   /** Port; 0 picks a free one. Default 1234. */

@@ -1,10 +1,12 @@
 /**
  * `createServer`: one HTTP server carrying the API and the WebSocket sync endpoint, with
  * everything it owns (rooms, storage, metrics, timers) hanging off the returned object, so any
- * number of servers can run in one process.
+ * number of servers can run in one process. Plain HTTP by default; with `tls`, HTTPS with HTTP/2
+ * and HTTP/1.1 on the same port (http/tls-server.ts).
  */
 import { hostname } from 'node:os'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { createAuthorizer } from './auth/authorize.js'
@@ -26,9 +28,10 @@ import { ActivityHub } from './stream/activity-hub.js'
 import { createMemoryStorage } from './storage/memory.js'
 import type { Connection } from './sync/connection.js'
 import { createUpgradeHandler } from './http/upgrade.js'
+import { createTlsServer, type TlsServer } from './http/tls-server.js'
 
 export interface CowriteServer {
-  /** `http://HOST:PORT` with the port actually bound. */
+  /** `http://HOST:PORT` (`https://` with `tls`) with the port actually bound. */
   readonly url: string
   readonly host: string
   readonly port: number
@@ -38,6 +41,12 @@ export interface CowriteServer {
    * (never rejects for storage) with what could not be stored.
    */
   close(): Promise<CloseReport>
+  /**
+   * Read the `tls` files again and serve the new certificate to new connections (a renewal
+   * without a restart). Resolves true once replaced; false, with an error logged, when the files
+   * cannot be used, and the previous certificate stays. Without `tls`: false.
+   */
+  reloadTls(): Promise<boolean>
 }
 
 /** The outcome of `close()`. */
@@ -50,6 +59,9 @@ export interface CloseReport {
 export async function createServer(options: ServerOptions = {}): Promise<CowriteServer> {
   const host = options.host ?? DEFAULTS.host
   const log = options.logger ?? createLogger(options.logLevel ?? DEFAULTS.logLevel)
+  // The one thing read before anything starts: unusable certificate files refuse the start
+  // (a TlsFilesError naming the file) with nothing to release.
+  const tls: TlsServer | undefined = options.tls ? await createTlsServer(options.tls, handleRequest, log) : undefined
   const storage = options.storage ?? createMemoryStorage()
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false })
   const hub = new ActivityHub(
@@ -104,11 +116,21 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   })
   /** The answer in progress on each socket: a parser error behind it waits until it is sent. */
   const answering = new WeakMap<Socket, ServerResponse>()
-  const http = createHttpServer((request, response) => {
-    answering.set(request.socket, response)
-    response.once('close', () => answering.delete(request.socket))
-    routes(request, response)
-  })
+  // Hoisted: the TLS server above is made with it; no request arrives before `listen`.
+  function handleRequest(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse): void {
+    // Only HTTP/1.1 has a parser error that can follow an answer on the same socket; an HTTP/2
+    // request's `socket` is a proxy of the whole session's.
+    if (request.httpVersionMajor === 1) {
+      const socket = request.socket
+      answering.set(socket, response as ServerResponse)
+      response.once('close', () => answering.delete(socket))
+    }
+    // The routes are written against node:http's objects; HTTP/2's compatibility API implements
+    // every member they use (headers, url, method, writeHead, setHeader, write, end, destroy,
+    // 'close'), and sse.ts takes the Http2Stream itself where the two differ.
+    routes(request as IncomingMessage, response as ServerResponse)
+  }
+  const http = tls?.server ?? createHttpServer(handleRequest)
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
   const handleUpgrade = createUpgradeHandler({
     wss,
@@ -124,7 +146,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
       rateLimitGraceMs: options.rateLimitGraceMs ?? DEFAULTS.rateLimitGraceMs,
     },
   })
-  http.on('upgrade', (request, socket, head) => void handleUpgrade(request, socket, head))
+  http.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => void handleUpgrade(request, socket, head))
   // A handshake ws refuses (wrong method, bad key or version) gets a JSON answer too, not ws's HTML.
   wss.on('wsClientError', (error: Error, socket: Socket, request: IncomingMessage) => {
     const status = request.method === 'GET' ? 400 : 405
@@ -169,7 +191,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
   if (!auth.enabled && !isLoopback(host)) {
     log.warn({ host }, 'no --auth-secret: anyone who can reach this address can read and edit every room')
   }
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
+  if (tls) {
+    const { subject, validTo } = tls.certificate
+    log.info({ subject, validTo: validTo.toISOString() }, 'serving HTTPS (HTTP/2 and HTTP/1.1)')
+  }
 
   let closing: Promise<CloseReport> | undefined
   async function close(): Promise<CloseReport> {
@@ -180,7 +206,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     await stopFollowing?.()
     hub.close()
     wss.close()
-    http.closeAllConnections()
+    if (tls) tls.closeAllConnections()
+    else (http as ReturnType<typeof createHttpServer>).closeAllConnections()
     await stopped
     await redis?.close()
     await storage.close()
@@ -194,6 +221,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     port,
     log,
     close: () => (closing ??= close()),
+    reloadTls: () => tls?.reload() ?? Promise.resolve(false),
   }
 }
 

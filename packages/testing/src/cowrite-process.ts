@@ -22,7 +22,7 @@ export function assertBuilt(files: readonly string[]): void {
 
 export interface CowriteProcess {
   readonly child: ChildProcess
-  /** `http://HOST:PORT` as printed on stdout. */
+  /** `http://HOST:PORT` (or `https://` when serving TLS) as printed on stdout. */
   readonly url: string
   readonly wsUrl: string
   readonly port: number
@@ -37,7 +37,7 @@ export interface CowriteProcess {
 }
 
 /**
- * Start `cowrite serve ...args` and resolve once it prints `cowrite listening on http://HOST:PORT`.
+ * Start `cowrite serve ...args` and resolve once it prints `cowrite listening on http(s)://HOST:PORT`.
  * Rejects, with its stderr, if it exits first or is not listening within `timeoutMs`; a process
  * that timed out is killed.
  */
@@ -61,7 +61,7 @@ export function serveCowrite(args: readonly string[], timeoutMs = 10_000): Promi
     }, timeoutMs)
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
-      const match = /cowrite listening on (http:\/\/\S+)\n/.exec(stdout)
+      const match = /cowrite listening on (https?:\/\/\S+)\n/.exec(stdout)
       if (!match) return
       clearTimeout(timer)
       const url = match[1]!

@@ -7,3 +7,4 @@ export { postgresBinDir, startPostgres, usePostgresCluster, type PostgresCluster
 export { startRedis, useRedis, type RedisServer } from './redis.js'
 export { cowriteNginxConfig, startNginx, type Nginx } from './nginx.js'
 export { freePort } from './free-port.js'
+export { hasOpenssl, makeCertificate, trustingWebSocket, type CertificateOptions, type TestCertificate } from './tls.js'

@@ -4,8 +4,15 @@
  * snapshot of the document, then live events. Live events arriving during the replay wait in the
  * subscriber's backlog and are written after it without duplicates, so there is no gap. The hub
  * holds every phase to the subscriber's byte budget and drain timeout (see activity-hub.ts).
+ *
+ * The same code serves HTTP/1.1 and HTTP/2 (http/tls-server.ts). Under HTTP/2 there is no
+ * `Connection` header (it is a protocol error there) and no socket of the stream's own, and the
+ * compatibility response is a bare Stream without `destroyed` or `writableNeedDrain`: the hub
+ * writes to its Http2Stream instead, a real Writable whose buffer fills while the reader's
+ * flow-control window is closed, so pacing and dropping work per stream as they do per socket.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Http2ServerResponse } from 'node:http2'
 import { DEFAULT_ACTIVITY_TAIL, SSE_RETRY_MS, encodeSseEvent, type ActivityEvent } from '@cowrite/protocol'
 import type { ActivityLog } from '../storage/activity-log.js'
 import type { Grant } from '../auth/authorize.js'
@@ -49,34 +56,42 @@ export async function streamActivity(
   }
   const wantsDoc = room !== undefined && url.searchParams.get('doc') === '1'
 
+  const http2 = response instanceof Http2ServerResponse
   response.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache',
     'X-Accel-Buffering': 'no',
-    Connection: 'keep-alive',
+    // HTTP/1.1 proxies that default to closing are told otherwise; HTTP/2 forbids the header.
+    ...(http2 ? {} : { Connection: 'keep-alive' }),
   })
   response.write(`retry: ${SSE_RETRY_MS}\n\n`)
+  // The hub reads `destroyed`, `writableLength`, `writableNeedDrain` and `'drain'`/`'close'` of
+  // what it writes to, and calls `write`, `end`, `destroy`: an Http2Stream has all of them (the
+  // compatibility response does not), so it stands in for the response.
+  const sink = http2 ? (response.stream as unknown as ServerResponse) : response
 
   const { hub, activity, registry } = context
-  const subscriber: Subscriber = { response, room, doc: wantsDoc, covers: grant.covers, backlog: { events: [], bytes: 0 } }
+  const subscriber: Subscriber = { response: sink, room, doc: wantsDoc, covers: grant.covers, backlog: { events: [], bytes: 0 } }
   hub.add(subscriber)
   let held: Awaited<ReturnType<RoomRegistry['acquire']>> | undefined
-  response.on('close', () => {
+  sink.on('close', () => {
     hub.remove(subscriber)
     if (held) registry.release(held)
     held = undefined
   })
-  request.socket.setNoDelay(true)
+  // Each event must leave at once; an HTTP/2 session's TLS socket has this set (tls-server.ts),
+  // and its `socket` here is a proxy that may refuse socket manipulation.
+  if (!http2) request.socket.setNoDelay(true)
 
   const lastId = await replay(context, subscriber, lastEventId, tail)
-  if (response.destroyed) return
+  if (sink.destroyed) return
   let snapshot: string | undefined
   if (wantsDoc) {
     const acquired = await registry.acquire(room)
-    if (response.destroyed) return registry.release(acquired)
+    if (sink.destroyed) return registry.release(acquired)
     held = acquired
     await new Promise<void>((resolve) => acquired.whenStored(resolve))
-    if (response.destroyed) return
+    if (sink.destroyed) return
     const update = Buffer.from(acquired.encodedState()).toString('base64')
     snapshot = encodeSseEvent({ type: 'snapshot', room, at: new Date().toISOString(), update })
   }
