@@ -1,7 +1,7 @@
 /**
  * Activity events: what the server tells read-only viewers over Server-Sent Events.
  *
- * Stored events (`join`, `leave`, `edit`) carry an `id` from one strictly increasing sequence over
+ * Stored events (`join`, `leave`, `edit`, `version`, `restore`) carry an `id` from one strictly increasing sequence over
  * all rooms and travel as
  *
  *   id: <id>
@@ -39,14 +39,31 @@ export interface EditEvent extends StoredBase {
   length: number
 }
 
+/** A version was recorded (automatically after a burst of editing, or named); `user` named it. */
+export interface VersionEvent extends StoredBase {
+  type: 'version'
+  version: { id: number; name: string | null; at: string }
+}
+
+/** `user` made the text a version's again, through one ordinary change. */
+export interface RestoreEvent extends StoredBase {
+  type: 'restore'
+  version: number
+  inserted: number
+  deleted: number
+  length: number
+}
+
 /** An event of the stored activity log. */
-export type ActivityEvent = JoinEvent | LeaveEvent | EditEvent
+export type ActivityEvent = JoinEvent | LeaveEvent | EditEvent | VersionEvent | RestoreEvent
 
 /** An activity event before the log has given it an id. */
 export type NewActivityEvent =
   | Omit<JoinEvent, 'id'>
   | Omit<LeaveEvent, 'id'>
   | Omit<EditEvent, 'id'>
+  | Omit<VersionEvent, 'id'>
+  | Omit<RestoreEvent, 'id'>
 
 /** The whole document as a base64 Yjs update, sent once per `?doc=1` (re)connection. */
 export interface SnapshotEvent {
@@ -77,7 +94,7 @@ export interface ResetEvent {
 /** Anything that can arrive on an activity stream. */
 export type StreamEvent = ActivityEvent | SnapshotEvent | UpdateEvent | ResetEvent
 
-export const ACTIVITY_TYPES = ['join', 'leave', 'edit'] as const
+export const ACTIVITY_TYPES = ['join', 'leave', 'edit', 'version', 'restore'] as const
 export const STREAM_EVENT_TYPES = [...ACTIVITY_TYPES, 'snapshot', 'update', 'reset'] as const
 
 export type StreamEventType = StreamEvent['type']
@@ -87,7 +104,7 @@ export const SSE_RETRY_MS = 2000
 
 /** Whether a stream event is one of the stored, id-carrying activity events. */
 export function isActivityEvent(event: StreamEvent): event is ActivityEvent {
-  return event.type === 'join' || event.type === 'leave' || event.type === 'edit'
+  return (ACTIVITY_TYPES as readonly string[]).includes(event.type)
 }
 
 /** One SSE message for `event`, mirroring `decodeStreamEvent`. Only stored events get an `id:` line. */
@@ -126,6 +143,21 @@ export function decodeStreamEvent(type: string, data: string): StreamEvent {
     case 'join':
     case 'leave':
       expectStored()
+      break
+    case 'version': {
+      expectStored()
+      const version = event.version as Record<string, unknown> | null
+      if (typeof version !== 'object' || version === null || typeof version.id !== 'number' || typeof version.at !== 'string') {
+        throw new TypeError(`Activity version field version is not { id, name, at }: ${data}`)
+      }
+      break
+    }
+    case 'restore':
+      expectStored()
+      expect('version', 'number')
+      expect('inserted', 'number')
+      expect('deleted', 'number')
+      expect('length', 'number')
       break
     case 'snapshot':
     case 'update':

@@ -14,12 +14,14 @@ export {
   type LeaveEvent,
   type NewActivityEvent,
   type ResetEvent,
+  type RestoreEvent,
   type SnapshotEvent,
   type StreamEvent,
   type StreamEventType,
   type UpdateEvent,
+  type VersionEvent,
 } from './activity.js'
 export { MAX_USER_NAME_LENGTH, capUserName, readAwarenessUser, readUserColor } from './user.js'
-export { CONTENT, META } from './document.js'
+export { CONTENT, MAX_TITLE_LENGTH, META, TITLE, summarizeTitle } from './document.js'
 export { DEFAULT_ACTIVITY_RETENTION, DEFAULT_ACTIVITY_TAIL } from './defaults.js'
-export type { ErrorBody, HealthBody, Role, RoomInfo, RoomSummary } from './rest.js'
+export type { ErrorBody, HealthBody, Role, RoomInfo, RoomSummary, ShareRequest, ShareResponse, Version } from './rest.js'

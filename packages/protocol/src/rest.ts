@@ -16,6 +16,8 @@ export interface RoomSummary {
   length: number
   /** ISO 8601 time of the last stored change, or null. */
   updatedAt: string | null
+  /** The document's title (`meta` map key `title`), or null when it has none. */
+  title: string | null
 }
 
 /** `GET /api/rooms/<room>`: the summary and who is present. */
@@ -41,4 +43,32 @@ export interface HealthBody {
   /** Rooms whose last write or load failed. */
   rooms?: string[]
   failures?: Array<{ room: string; operation: 'write' | 'load'; error: string }>
+}
+
+/** `POST /api/rooms/<room>/share`: the body. `ttl` like `90`, `30m`, `12h`, `7d`; default 7 days. */
+export interface ShareRequest {
+  role: 'edit' | 'view'
+  ttl?: string
+}
+
+/** `POST /api/rooms/<room>/share`: a link to the room that opens with the asked role. */
+export interface ShareResponse {
+  url: string
+  role: Role
+  /** When the link's token expires (ISO 8601), or null with auth off. */
+  expiresAt: string | null
+}
+
+/** A point in a room's history (`GET /api/rooms/<room>/versions`, newest first). */
+export interface Version {
+  /** Positive, increasing within the room. */
+  id: number
+  /** ISO 8601 time of the version's last change. */
+  at: string
+  /** Null for automatic versions. */
+  name: string | null
+  /** Who changed the text since the previous version. */
+  authors: Array<NonNullable<ActivityUser>>
+  /** Length of the text at this version. */
+  length: number
 }

@@ -22,7 +22,10 @@ const EVENTS: Array<[string, StreamEvent]> = [
   ['an update', { type: 'update', room: 'notes', at, update: 'AQHEn8qhDwUEAQdjb250ZW50ASEA' }],
   ['a reset with an oldest id', { type: 'reset', at, requested: 40, oldest: 1 }],
   ['a reset of an empty log', { type: 'reset', at, requested: 7, oldest: null }],
-  ['an edit after the per-subscriber events', { id: 6, room: 'notes', at, type: 'edit', user: null, inserted: 1, deleted: 0, length: 1 }],
+  ['a named version', { id: 7, room: 'notes', at, type: 'version', user: { name: 'Ada', color: null }, version: { id: 3, name: 'Draft "1"', at } }],
+  ['an automatic version', { id: 8, room: 'notes', at, type: 'version', user: null, version: { id: 4, name: null, at } }],
+  ['a restore', { id: 9, room: 'notes', at, type: 'restore', user: { name: 'Bob', color: '#0090ff' }, version: 3, inserted: 4, deleted: 9, length: 40 }],
+  ['an edit after the per-subscriber events', { id: 10, room: 'notes', at, type: 'edit', user: null, inserted: 1, deleted: 0, length: 1 }],
 ]
 
 interface Received {

@@ -113,6 +113,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     corsOrigin: options.corsOrigin ?? DEFAULTS.corsOrigin,
     health: createHealth({ instance, registry, redis: redis && (() => redis!.status) }),
     statics: createStaticFiles({ editorDir: options.editorDir, viewerDir: options.viewerDir }),
+    maxBody: options.maxMessage ?? DEFAULTS.maxMessage,
   })
   /** The answer in progress on each socket: a parser error behind it waits until it is sent. */
   const answering = new WeakMap<Socket, ServerResponse>()

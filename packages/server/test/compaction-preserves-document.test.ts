@@ -15,6 +15,7 @@ import { createRandom, int, randomEdit, testSeed } from './helpers/prng.js'
 import { useScope } from './helpers/scope.js'
 import { startServer } from './helpers/server.js'
 import { waitUntil } from './helpers/wait.js'
+import { appendOf } from './helpers/appends.js'
 
 const scope = useScope()
 
@@ -55,7 +56,7 @@ describe('compaction', () => {
     const updates: Uint8Array[] = []
     source.on('update', (update: Uint8Array) => updates.push(update))
     for (let i = 0; i < 300; i++) randomEdit(random, source.getText('content'))
-    await storage.append([{ room: 'r', updates, length: source.getText('content').length }])
+    await storage.append([appendOf('r', updates, source.getText('content').length)])
     expect(logRows(storage, 'r')).toBe(300)
 
     const before = await loaded(storage, 'r')
@@ -80,7 +81,7 @@ describe('compaction', () => {
       for (let i = 0; i < count; i++) randomEdit(random, source.getText('content'))
       const updates = batch
       batch = []
-      await storage.append([{ room: 'r', updates, length: source.getText('content').length }])
+      await storage.append([appendOf('r', updates, source.getText('content').length)])
     }
     await appendEdits(200)
 
@@ -119,7 +120,7 @@ describe('compaction', () => {
       // compaction must fold them in or leave them in the log, never drop them.
       // The log shrank since the last append: a compaction finished in between.
       if (logRows(storage, 'r') < rowsAfterLastAppend) compactions++
-      await storage.append([{ room: 'r', updates, length: source.getText('content').length }])
+      await storage.append([appendOf('r', updates, source.getText('content').length)])
       appends++
       rowsAfterLastAppend = logRows(storage, 'r')
       switch (int(random, 0, 3)) {

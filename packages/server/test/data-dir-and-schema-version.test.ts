@@ -12,6 +12,7 @@ import { SCHEMA_VERSION, createSqliteStorage } from '../src/storage/sqlite.js'
 import { SchemaError } from '../src/storage/storage.js'
 import { runCowrite, startCowrite, tempDir } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
+import { appendOf } from './helpers/appends.js'
 
 const scope = useScope()
 
@@ -45,7 +46,7 @@ describe('the data directory', () => {
   it('is created by the store itself when used programmatically', async () => {
     const path = join(tempDir(scope), 'nested', 'dir', 'cowrite.db')
     const storage = createSqliteStorage({ path })
-    await storage.append([{ room: 'r', updates: [new Uint8Array([0, 0])], length: 0 }])
+    await storage.append([appendOf('r', [new Uint8Array([0, 0])], 0)])
     expect((await storage.get('r'))?.name).toBe('r')
     await storage.close()
     expect(userVersion(path)).toBe(SCHEMA_VERSION)

@@ -20,6 +20,7 @@ import { captureLogs, type LogCapture } from './helpers/logs.js'
 import { createRandom, int, randomEdit, testSeed } from './helpers/prng.js'
 import { useScope } from './helpers/scope.js'
 import { waitUntil } from './helpers/wait.js'
+import { appendOf } from './helpers/appends.js'
 
 const scope = useScope()
 const postgres = usePostgresCluster()
@@ -78,7 +79,7 @@ function source(seed: number) {
       for (let i = 0; i < edits; i++) randomEdit(random, doc.getText('content'))
       const updates = pending
       pending = []
-      return { room, updates, length: doc.getText('content').length }
+      return appendOf(room, updates, doc.getText('content').length)
     },
   }
 }
@@ -150,7 +151,7 @@ describe('the PostgreSQL store', () => {
     // An append in flight: its row has drawn an id, but it has not committed yet.
     const late = doc.edit('late', 1)
     await db.query('BEGIN')
-    await db.query('INSERT INTO cowrite.updates (room, data) VALUES ($1, $2)', ['late', late.updates[0]])
+    await db.query('INSERT INTO cowrite.updates (room, data) VALUES ($1, $2)', ['late', late.changes[0]!.update])
     await storage.append([doc.edit('late', 3)]) // higher ids, committed
     const compaction = storage.compact('late')
     await compactor.reached // read without the late row, which commits now, before the write
@@ -287,7 +288,9 @@ describe('the PostgreSQL schema', () => {
     const url = await postgres.database()
     const logs: LogCapture[] = [captureLogs(), captureLogs(), captureLogs()]
     const stores = await Promise.all(logs.map((capture) => openStore(url, { log: capture.logger })))
-    expect(logs.flatMap((capture) => capture.matching('postgres schema migrated'))).toHaveLength(1)
+    // One instance takes the database through every version; the others find it current.
+    const migrating = logs.map((capture) => capture.matching('postgres schema migrated').length)
+    expect(migrating.sort()).toEqual([0, 0, SCHEMA_VERSION])
     const db = await sql(url)
     expect(await count(db, 'SELECT version AS n FROM cowrite.schema_version')).toBe(SCHEMA_VERSION)
     expect(await count(db, 'SELECT count(*) AS n FROM cowrite.schema_version')).toBe(1)

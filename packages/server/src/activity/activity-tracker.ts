@@ -10,7 +10,7 @@
 import type { ActivityUser, NewActivityEvent } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Peer } from '../rooms/peer.js'
-import type { Room, RoomObserver } from '../rooms/room.js'
+import type { HistoryNote, Room, RoomObserver } from '../rooms/room.js'
 import type { ActivityLog } from '../storage/activity-log.js'
 import type { ActivitySink } from './activity-sink.js'
 
@@ -71,7 +71,7 @@ export class ActivityTracker implements RoomObserver {
     if (peer && !this.authors.has(peer) && !peer.isOpen) {
       // Stored after its author left (storage was failing): reported now, once, with nothing kept.
       const user = this.departed.get(peer) ?? room.userOf(peer)
-      return this.emit({ room, peer: null, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0, user }, { type: 'edit', inserted, deleted, length: room.length })
+      return this.emit(this.oneOff(room, user), { type: 'edit', inserted, deleted, length: room.length })
     }
     const author = this.author(room, peer)
     author.inserted += inserted
@@ -93,10 +93,19 @@ export class ActivityTracker implements RoomObserver {
     this.sink.publishUpdates(room, updates)
   }
 
+  noted(room: Room, note: HistoryNote, user: ActivityUser): void {
+    this.emit(this.oneOff(room, user), note)
+  }
+
   /** Emit every pending sum and wait until all events are stored and published (shutdown). */
   async flush(): Promise<void> {
     for (const author of this.authors.values()) this.settle(author)
     await this.chain
+  }
+
+  /** An author for one event, kept nowhere: its user is fixed. */
+  private oneOff(room: Room, user: ActivityUser): Author {
+    return { room, peer: null, joinTimer: undefined, windowTimer: undefined, inserted: 0, deleted: 0, user }
   }
 
   private author(room: Room, peer: Peer | null): Author {
@@ -142,7 +151,7 @@ export class ActivityTracker implements RoomObserver {
     }, this.coalesceMs)
   }
 
-  private emit(author: Author, fields: { type: 'join' } | { type: 'leave' } | { type: 'edit'; inserted: number; deleted: number; length: number }): void {
+  private emit(author: Author, fields: { type: 'join' } | { type: 'leave' } | { type: 'edit'; inserted: number; deleted: number; length: number } | HistoryNote): void {
     if (author.peer) author.user = author.room.userOf(author.peer) ?? author.user
     const event = { ...fields, room: author.room.name, at: new Date().toISOString(), user: author.user } as NewActivityEvent
     this.chain = this.chain.then(

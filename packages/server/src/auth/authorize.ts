@@ -3,12 +3,13 @@
  * Without a secret everything is open with the `edit` role; with one, a token is required
  * (the caller reads it from `?token=` or `Authorization: Bearer`) and decides the role, the user and the rooms covered.
  */
-import { TokenError, roomClaimCovers, verifyToken, type Role } from './tokens.js'
+import { randomUUID } from 'node:crypto'
+import { TokenError, roleAllows, roomClaimCovers, signToken, verifyToken, type Role } from './tokens.js'
 
 /** What a request may do. */
 export interface Grant {
   role: Role
-  /** The token's identity; null when auth is off. */
+  /** The token's identity; null when auth is off or the token names nobody (a shared link's). */
   user: { sub: string; name: string } | null
   /** Whether the grant reaches `room`. */
   covers(room: string): boolean
@@ -25,14 +26,41 @@ export interface Authorizer {
    * room-independent routes (lists, all-rooms stream) when undefined.
    */
   authorize(token: string | undefined, room: string | undefined): Promise<Decision>
+  /**
+   * A token for a link to `room` with `role`, for someone the caller shares it with: never a
+   * higher role than the caller's, never another room, never outliving the caller's token. It names
+   * nobody, so whoever opens the link picks their own name. Null when auth is off (a plain link).
+   */
+  share(grant: Grant, room: string, role: Role, ttlSeconds: number): Promise<SharedToken | null>
+}
+
+export interface SharedToken {
+  token: string
+  /** ms since the epoch. */
+  expiresAt: number
+}
+
+/** A share the caller's grant does not allow. */
+export class ShareRefused extends Error {
+  override name = 'ShareRefused'
 }
 
 const OPEN: Grant = { role: 'edit', user: null, covers: () => true, expiresAt: null }
 
 export function createAuthorizer(secret: string | undefined): Authorizer {
-  if (!secret) return { enabled: false, authorize: async () => ({ ok: true, grant: OPEN }) }
+  if (!secret) return { enabled: false, authorize: async () => ({ ok: true, grant: OPEN }), share: async () => null }
   return {
     enabled: true,
+    async share(grant, room, role, ttlSeconds) {
+      if (!roleAllows(grant.role, role)) throw new ShareRefused(`a ${grant.role} token cannot share ${role} links`)
+      if (!grant.covers(room)) throw new ShareRefused(`token does not cover room ${room}`)
+      const nowSeconds = Math.floor(Date.now() / 1000)
+      const capSeconds = grant.expiresAt === null ? Infinity : Math.floor(grant.expiresAt / 1000) - nowSeconds
+      const seconds = Math.min(ttlSeconds, capSeconds)
+      if (seconds <= 0) throw new ShareRefused('token expires now')
+      const token = await signToken(secret, { sub: `share:${randomUUID()}`, room, role }, seconds)
+      return { token, expiresAt: (nowSeconds + seconds) * 1000 }
+    },
     async authorize(token, room) {
       if (!token) return { ok: false, status: 401, error: 'token required' }
       let claims
@@ -44,7 +72,7 @@ export function createAuthorizer(secret: string | undefined): Authorizer {
       }
       const grant: Grant = {
         role: claims.role,
-        user: { sub: claims.sub, name: claims.name },
+        user: claims.name === undefined ? null : { sub: claims.sub, name: claims.name },
         covers: (name) => roomClaimCovers(claims.room, name),
         expiresAt: claims.exp * 1000,
       }

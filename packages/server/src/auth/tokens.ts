@@ -2,6 +2,7 @@
  * Access tokens: JWTs signed with HS256, the UTF-8 bytes of the server's secret as the key.
  * Claims: `sub`, `name`, `room` (a room name, a prefix ending in `*`, or `*`), `role` (`admin`,
  * `edit` or `view`) and `exp`. Any backend holding the secret can mint them; `cowrite token` is one.
+ * A token without `name` (a shared link's) names nobody: its holder chooses a name in the editor.
  */
 import { SignJWT, errors, jwtVerify } from 'jose'
 import { capUserName, type Role } from '@cowrite/protocol'
@@ -10,7 +11,8 @@ export type { Role }
 
 export interface TokenClaims {
   sub: string
-  name: string
+  /** Absent: the token names nobody, and the client's awareness name is used. */
+  name?: string
   room: string
   role: Role
   /** Expiry, seconds since the epoch. */
@@ -30,7 +32,7 @@ function key(secret: string): Uint8Array {
 
 /** Mint a token valid for `ttlSeconds`. */
 export async function signToken(secret: string, claims: Omit<TokenClaims, 'exp'>, ttlSeconds: number): Promise<string> {
-  return new SignJWT({ name: claims.name, room: claims.room, role: claims.role })
+  return new SignJWT({ ...(claims.name === undefined ? {} : { name: claims.name }), room: claims.room, role: claims.role })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt()
@@ -50,11 +52,11 @@ export async function verifyToken(secret: string, token: string): Promise<TokenC
   }
   const { sub, name, room, role, exp } = payload as Partial<Record<string, unknown>>
   if (typeof sub !== 'string') throw new TokenError('token claim sub missing')
-  if (typeof name !== 'string' || capUserName(name) === '') throw new TokenError('token claim name missing')
+  if (name !== undefined && (typeof name !== 'string' || capUserName(name) === '')) throw new TokenError('token claim name invalid: a non-empty string or absent')
   if (typeof room !== 'string' || room === '') throw new TokenError('token claim room missing')
   if (role !== 'admin' && role !== 'edit' && role !== 'view') throw new TokenError('token claim role must be admin, edit or view')
   // The name is shown to everyone in the room: capped like an awareness name.
-  return { sub, name: capUserName(name), room, role, exp: exp as number }
+  return { sub, ...(name === undefined ? {} : { name: capUserName(name as string) }), room, role, exp: exp as number }
 }
 
 /** Whether a token's `room` claim covers `room`: equal, `*`, or a `prefix*` it starts with. */
@@ -71,4 +73,11 @@ export function parseTtl(text: string): number {
   const seconds = Number(match[1]) * unit
   if (seconds <= 0) throw new RangeError(`Invalid TTL ${JSON.stringify(text)}: must be positive`)
   return seconds
+}
+
+const ROLE_RANK: Record<Role, number> = { view: 0, edit: 1, admin: 2 }
+
+/** Whether `role` may do what `needed` may (admin ⊇ edit ⊇ view). */
+export function roleAllows(role: Role, needed: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[needed]
 }

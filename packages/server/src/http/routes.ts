@@ -1,6 +1,7 @@
 /**
- * The HTTP API: health, metrics and read-only room information. Writes go through the
- * WebSocket only.
+ * The HTTP API: health, metrics, room information, and the room routes that write (sharing,
+ * history). Every room route is authorized once, here, and declares the role it needs; its
+ * refusals are thrown as HttpErrors and answered as JSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isValidRoomName, type RoomSummary } from '@cowrite/protocol'
@@ -8,8 +9,12 @@ import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import { textOf } from '../rooms/stored-text.js'
-import type { Storage } from '../storage/storage.js'
+import type { Storage, StoredRoom } from '../storage/storage.js'
 import type { Authorizer, Grant } from '../auth/authorize.js'
+import { roleAllows, type Role } from '../auth/tokens.js'
+import { readJsonObject } from './body.js'
+import { HttpError } from './http-error.js'
+import { shareLink } from './share.js'
 import { streamActivity, type ActivityStreamContext } from './sse.js'
 import { sendError, sendJson } from './json.js'
 import { sendNotFoundPage, wantsHtml } from './not-found-page.js'
@@ -28,9 +33,29 @@ export interface RoutesContext {
   health: () => { status: number; body: unknown }
   /** The apps' built files, asked for any path the API does not own; none without it. */
   statics?: StaticFiles
+  /** Bytes a request body may have (`--max-message`): more is refused with 413. */
+  maxBody: number
 }
 
-const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(\/text|\/activity)?$/
+const ROOM_ROUTE = /^\/api\/rooms\/([^/]+)(?:\/([a-z]+))?$/
+
+/** One authorized request to a room route. */
+export interface RoomCall {
+  request: IncomingMessage
+  response: ServerResponse
+  room: string
+  url: URL
+  grant: Grant
+}
+
+/** A room route's handler for one method, and the least role it needs. */
+interface RoomHandler {
+  role: Role
+  handle(call: RoomCall): Promise<void> | void
+}
+
+/** Methods the API answers, for CORS preflights. */
+const METHODS = 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
 
 export function createRoutes(context: RoutesContext) {
   const { registry, storage, metrics, corsOrigin } = context
@@ -38,7 +63,7 @@ export function createRoutes(context: RoutesContext) {
   async function listRooms(covers: (room: string) => boolean): Promise<RoomSummary[]> {
     const rooms = new Map<string, RoomSummary>()
     for (const stored of await storage.list()) {
-      rooms.set(stored.name, { name: stored.name, connections: 0, length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString() })
+      rooms.set(stored.name, storedSummary(stored))
     }
     for (const room of registry.loaded()) rooms.set(room.name, loadedSummary(room.name)!)
     return [...rooms.values()].filter((room) => covers(room.name)).sort((a, b) => a.name.localeCompare(b.name))
@@ -47,7 +72,11 @@ export function createRoutes(context: RoutesContext) {
   function loadedSummary(name: string): RoomSummary | undefined {
     const room = registry.get(name)
     if (!room) return undefined
-    return { name, connections: room.connectionCount, length: room.length, updatedAt: new Date(room.updatedAt).toISOString() }
+    return { name, connections: room.connectionCount, length: room.length, updatedAt: new Date(room.updatedAt).toISOString(), title: room.title() }
+  }
+
+  function storedSummary(stored: StoredRoom): RoomSummary {
+    return { name: stored.name, connections: 0, length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString(), title: stored.title }
   }
 
   async function roomInfo(response: ServerResponse, name: string): Promise<void> {
@@ -58,7 +87,7 @@ export function createRoutes(context: RoutesContext) {
     }
     const stored = await storage.get(name)
     if (!stored) return sendError(response, 404, `room ${name} not found`)
-    sendJson(response, 200, { name, connections: 0, users: [], length: stored.length, updatedAt: new Date(stored.updatedAt).toISOString() })
+    sendJson(response, 200, { ...storedSummary(stored), users: [] })
   }
 
   /** The stored text: a room with updates not yet stored (storage failing) answers from the store. */
@@ -88,6 +117,28 @@ export function createRoutes(context: RoutesContext) {
     return streamActivity(context.stream, request, response, room, url, grant)
   }
 
+  /** Room routes by their last path segment ('' for the room itself), then by method. */
+  const roomRoutes: Record<string, Record<string, RoomHandler>> = {
+    '': { GET: { role: 'view', handle: ({ response, room }) => roomInfo(response, room) } },
+    text: { GET: { role: 'view', handle: ({ response, room }) => roomText(response, room) } },
+    activity: { GET: { role: 'view', handle: ({ request, response, room, url, grant }) => activity(request, response, room, url, grant) } },
+    share: {
+      POST: {
+        role: 'view',
+        async handle({ request, response, room, grant }) {
+          const body = await readJsonObject(request, context.maxBody)
+          sendJson(response, 200, await shareLink(context.auth, request, room, grant, body))
+        },
+      },
+    },
+  }
+
+  function refuseMethod(response: ServerResponse, allowed: readonly string[]): void {
+    const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].join(', ')
+    response.setHeader('Allow', allow)
+    sendError(response, 405, `method not allowed here; allowed: ${allow}`)
+  }
+
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = parseRequestTarget(request.url)
     if (!url) {
@@ -96,6 +147,9 @@ export function createRoutes(context: RoutesContext) {
       return sendError(response, 400, describeBadTarget(request.url))
     }
     const path = url.pathname
+    const match = ROOM_ROUTE.exec(path)
+    const routes = match && roomRoutes[match[2] ?? '']
+    if (!routes && request.method !== 'GET' && request.method !== 'HEAD') return refuseMethod(response, ['GET'])
     if (path === '/healthz') {
       const { status, body } = context.health()
       return sendJson(response, status, body)
@@ -112,14 +166,16 @@ export function createRoutes(context: RoutesContext) {
       if (path === '/api/rooms') return sendJson(response, 200, await listRooms(decision.grant.covers))
       return activity(request, response, undefined, url, decision.grant)
     }
-    const match = ROOM_ROUTE.exec(path)
-    if (match) {
+    if (match && routes) {
       const name = match[1]!
+      const handler = routes[request.method === 'HEAD' ? 'GET' : request.method!]
+      if (!handler) return refuseMethod(response, Object.keys(routes))
       if (!isValidRoomName(name)) return sendError(response, 400, `invalid room name ${JSON.stringify(name)}`)
       const decision = await context.auth.authorize(requestToken(request, url), name)
       if (!decision.ok) return sendError(response, decision.status, decision.error)
-      if (match[2] === '/activity') return activity(request, response, name, url, decision.grant)
-      return match[2] ? roomText(response, name) : roomInfo(response, name)
+      const { grant } = decision
+      if (!roleAllows(grant.role, handler.role)) return sendError(response, 403, `${request.method} ${path} needs the ${handler.role} role; this token has ${grant.role}`)
+      return handler.handle({ request, response, room: name, url, grant })
     }
     if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return
     // A person who followed a wrong link gets a page; programs (and every /api/ path) get JSON.
@@ -133,18 +189,20 @@ export function createRoutes(context: RoutesContext) {
     if (corsOrigin !== '*') response.setHeader('Vary', 'Origin')
     if (request.method === 'OPTIONS') {
       response.writeHead(204, {
-        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Methods': METHODS,
         'Access-Control-Allow-Headers': 'Authorization, Last-Event-ID, Content-Type',
         'Access-Control-Max-Age': '86400',
       })
       response.end()
       return
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', 'GET, HEAD, OPTIONS')
-      return sendError(response, 405, `method ${request.method} not allowed`)
-    }
     route(request, response).catch((error: unknown) => {
+      if (error instanceof HttpError && !response.headersSent) {
+        context.log.info({ url: redactTarget(request.url), method: request.method, status: error.status, reason: error.message }, 'request refused')
+        // A body left unread (413) must not be parsed as the next request.
+        if (error.status === 413) response.setHeader('Connection', 'close')
+        return sendError(response, error.status, error.message)
+      }
       context.log.error({ err: error, url: redactTarget(request.url) }, 'request failed')
       if (!response.headersSent) sendError(response, 500, 'internal error')
       else response.destroy()

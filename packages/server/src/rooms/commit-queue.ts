@@ -9,36 +9,45 @@
  * and is retried, both on a timer and whenever the room has something new, so nothing that was
  * applied is ever dropped while the process lives.
  */
+import type { ActivityUser } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
 import type { RoomAppend, Storage } from '../storage/storage.js'
 import { mergeByOrigin, type PendingUpdate } from './merge-updates.js'
 import type { Peer } from './peer.js'
+import type { Writer } from './writer.js'
+
+/** Where a held update came from: a peer, an HTTP writer, or the server itself. */
+export type UpdateOrigin = Peer | Writer | null
 
 /** Delay before failed commits are tried again. */
 const RETRY_AFTER_MS = 1_000
 
-/** A room as the queue sees it: a name, its text length, and what to do with the outcome. */
+/** A room as the queue sees it: a name, its text length and title, and what to do with the outcome. */
 export interface Committable {
   readonly name: string
   /** Length of the text once everything applied is stored. */
   readonly length: number
+  /** The title once everything applied is stored. */
+  title(): string | null
+  /** Who made the updates of `origin`, for the history (asked once per origin per commit). */
+  authorOf(origin: UpdateOrigin): ActivityUser
   /** `updates` are stored: relay them and report them. */
-  committed(updates: readonly PendingUpdate<Peer | null>[]): void
+  committed(updates: readonly PendingUpdate<UpdateOrigin>[]): void
   /** Everything applied so far is stored: release whoever waited for that. */
   stored(): void
   /** `updates` could not be stored; they are held and retried. */
-  commitFailed(updates: readonly PendingUpdate<Peer | null>[], error: Error): void
+  commitFailed(updates: readonly PendingUpdate<UpdateOrigin>[], error: Error): void
 }
 
 interface Taken {
   room: Committable
-  updates: PendingUpdate<Peer | null>[]
+  updates: PendingUpdate<UpdateOrigin>[]
 }
 
 export class CommitQueue {
   /** Each room's updates applied and not yet stored, in order. */
-  private readonly pending = new Map<Committable, PendingUpdate<Peer | null>[]>()
+  private readonly pending = new Map<Committable, PendingUpdate<UpdateOrigin>[]>()
   /** Rooms whose updates are being appended right now. */
   private readonly inFlight = new Set<Committable>()
   /** Rooms whose last commit failed, with its error: retried until one succeeds. */
@@ -56,7 +65,7 @@ export class CommitQueue {
   ) {}
 
   /** Hold `update` until it is stored, committed at the end of this event-loop turn (never on a timer). */
-  add(room: Committable, update: PendingUpdate<Peer | null>): void {
+  add(room: Committable, update: PendingUpdate<UpdateOrigin>): void {
     const held = this.pending.get(room)
     if (held) held.push(update)
     else this.pending.set(room, [update])
@@ -159,8 +168,9 @@ export class CommitQueue {
   private async append(taken: readonly Taken[]): Promise<void> {
     const batch: RoomAppend[] = taken.map(({ room, updates }) => ({
       room: room.name,
-      updates: updates.map(({ update }) => update),
+      changes: updates.map(({ update, origin }) => ({ update, author: room.authorOf(origin) })),
       length: room.length,
+      title: room.title(),
     }))
     const stopTimer = this.metrics.storageAppendSeconds.startTimer()
     try {

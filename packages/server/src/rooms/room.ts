@@ -10,7 +10,7 @@
  * channel (which writes it to every other peer) and reported to the observer (activity, replicas).
  */
 import * as Y from 'yjs'
-import { CONTENT, CloseCode, type ActivityUser } from '@cowrite/protocol'
+import { CONTENT, CloseCode, META, TITLE, summarizeTitle, type ActivityUser } from '@cowrite/protocol'
 import type { Fanout, FanoutMessage, InstanceGone } from '../fanout/fanout.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics.js'
@@ -25,11 +25,18 @@ import {
 } from '../sync/messages.js'
 import { shareFrame } from '../sync/shared-frame.js'
 import { AwarenessRelay, type AwarenessLimits } from './awareness-relay.js'
-import type { CommitQueue } from './commit-queue.js'
+import type { CommitQueue, UpdateOrigin } from './commit-queue.js'
 import type { PendingUpdate } from './merge-updates.js'
 import type { Peer } from './peer.js'
+import { replaceTextMinimally } from './text-diff.js'
 import { countTextChanges, type TextChanges } from './text-changes.js'
 import { ViewOnlyPolicy } from './view-only.js'
+import { Writer } from './writer.js'
+
+/** What a room's history did, for the activity log: a version recorded, a restore stored. */
+export type HistoryNote =
+  | { type: 'version'; version: { id: number; name: string | null; at: string } }
+  | { type: 'restore'; version: number; inserted: number; deleted: number; length: number }
 
 /**
  * What happens in a room, for the activity log and the live replicas. Observations cannot veto:
@@ -44,6 +51,8 @@ export interface RoomObserver {
   edited(room: Room, origin: Peer | null, inserted: number, deleted: number): void
   /** Updates are stored (here, or by the instance they came from) and relayed. */
   committed(room: Room, updates: readonly Uint8Array[]): void
+  /** The room's history did something, on behalf of `user`. */
+  noted(room: Room, note: HistoryNote, user: ActivityUser): void
 }
 
 export interface RoomContext {
@@ -155,6 +164,25 @@ export class Room {
     return announced
   }
 
+  /** Who made a change, for the history: a peer's user, an HTTP writer's, or nobody (the server). */
+  authorOf(origin: UpdateOrigin): ActivityUser {
+    if (origin instanceof Writer) return origin.user
+    return origin ? this.userOf(origin) : null
+  }
+
+  /** The document's title, as summaries show it. */
+  title(): string | null {
+    return summarizeTitle(this.doc.getMap(META).get(TITLE))
+  }
+
+  /**
+   * Make the text `text` through one minimal change by `writer` (a restore, a REST write): relayed
+   * to every peer and stored like any edit, then reported through `writer.stored`.
+   */
+  replaceText(text: string, writer: Writer): void {
+    this.doc.transact(() => replaceTextMinimally(this.doc.getText(CONTENT), text), writer)
+  }
+
   /** The whole document as one update, encoded once per change however many ask. */
   encodedState(): Uint8Array {
     return (this.stateUpdate ??= Y.encodeStateAsUpdate(this.doc))
@@ -200,11 +228,12 @@ export class Room {
   }
 
   /** `updates` are stored (commit queue): relay them, then report the edits they made. */
-  committed(updates: readonly PendingUpdate<Peer | null>[]): void {
+  committed(updates: readonly PendingUpdate<UpdateOrigin>[]): void {
     this.updatedAt = Date.now()
     for (const { update, origin } of updates) this.broadcast(encodeSyncUpdate(update), origin)
     for (const { origin, inserted, deleted } of updates) {
-      if (inserted > 0 || deleted > 0) this.context.observer.edited(this, origin, inserted, deleted)
+      if (origin instanceof Writer) origin.stored(inserted, deleted)
+      else if (inserted > 0 || deleted > 0) this.context.observer.edited(this, origin as Peer | null, inserted, deleted)
     }
     this.context.observer.committed(
       this,
@@ -219,10 +248,10 @@ export class Room {
   }
 
   /** `updates` could not be stored (commit queue): nothing is relayed, and their senders are closed with 1011. */
-  commitFailed(updates: readonly PendingUpdate<Peer | null>[], error: Error): void {
+  commitFailed(updates: readonly PendingUpdate<UpdateOrigin>[], error: Error): void {
     const origins = new Set(updates.map((update) => update.origin))
     for (const origin of origins) {
-      if (origin && this.peers.has(origin)) origin.close(CloseCode.storageFailure, 'storage failure', { error: error.message })
+      if (origin && !(origin instanceof Writer) && this.peers.has(origin)) origin.close(CloseCode.storageFailure, 'storage failure', { error: error.message })
     }
   }
 
@@ -329,8 +358,8 @@ export class Room {
         this.deliver(encodeSyncUpdate(update), null)
         return this.context.observer.committed(this, [update])
       }
-      const peer = origin !== null && this.peers.has(origin as Peer) ? (origin as Peer) : null
-      this.context.commits.add(this, { update, origin: peer, inserted, deleted })
+      const source = origin instanceof Writer ? origin : origin !== null && this.peers.has(origin as Peer) ? (origin as Peer) : null
+      this.context.commits.add(this, { update, origin: source, inserted, deleted })
       this.context.metrics.updates.inc()
     } catch (error) {
       throw new InternalFault('update handler failed', { cause: error })
@@ -379,7 +408,7 @@ export class Room {
   }
 
   /** Publish one encoded message to everyone in the room but `except`. */
-  private broadcast(message: Uint8Array, except: Peer | null): void {
+  private broadcast(message: Uint8Array, except: UpdateOrigin): void {
     this.context.fanout.publish(this.name, { payload: message, except })
   }
 

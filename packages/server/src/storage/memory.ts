@@ -4,6 +4,7 @@
 import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import { compactUpdates } from './compact.js'
 import { createMemoryActivityLog } from './memory-activity.js'
+import { createMemoryHistory } from './memory-history.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
 /** Log length past which a room's updates are compacted into one. */
@@ -12,15 +13,18 @@ const COMPACT_AFTER = 512
 interface MemoryRoom {
   updates: Uint8Array[]
   length: number
+  title: string | null
   updatedAt: number
 }
 
 export function createMemoryStorage(options: { activityRetention?: number } = {}): Storage {
   const rooms = new Map<string, MemoryRoom>()
-  const summary = (name: string, room: MemoryRoom): StoredRoom => ({ name, length: room.length, updatedAt: room.updatedAt })
+  const history = createMemoryHistory()
+  const summary = (name: string, room: MemoryRoom): StoredRoom => ({ name, length: room.length, title: room.title, updatedAt: room.updatedAt })
 
   return {
     activity: createMemoryActivityLog(options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
+    history,
     async load(name) {
       const room = rooms.get(name)
       if (!room) return []
@@ -29,11 +33,13 @@ export function createMemoryStorage(options: { activityRetention?: number } = {}
     },
     async append(batch: readonly RoomAppend[]) {
       const now = Date.now()
-      for (const { room: name, updates, length } of batch) {
+      for (const { room: name, changes, length, title } of batch) {
         let room = rooms.get(name)
-        if (!room) rooms.set(name, (room = { updates: [], length, updatedAt: now }))
-        room.updates.push(...updates)
+        if (!room) rooms.set(name, (room = { updates: [], length, title, updatedAt: now }))
+        for (const { update } of changes) room.updates.push(update)
+        history.insert(name, changes, length)
         room.length = length
+        room.title = title
         room.updatedAt = now
         if (room.updates.length > COMPACT_AFTER) room.updates = [compactUpdates(room.updates)]
       }

@@ -3,12 +3,16 @@
  * postgres-activity.ts share: transactions on a pooled connection and the advisory lock keys.
  *
  * Everything lives in the schema `cowrite` of the database the URL names, so the store can share a
- * database with other applications (schema version 1):
+ * database with other applications (schema version 2):
  *
  *   cowrite.schema_version(version)                      one row: the version below
- *   cowrite.rooms(name PK, length, updated_at, log_count, log_bytes, snapshot_gen)
+ *   cowrite.rooms(name PK, length, title, updated_at, log_count, log_bytes, snapshot_gen,
+ *                 history_bytes, checkpoint_bytes)
  *   cowrite.snapshots(room PK, data)                     the compacted state
  *   cowrite.updates(id identity PK, room, data)          appended since the snapshot
+ *   cowrite.changes(id identity PK, room, at, author_name, author_color, data)   the history
+ *   cowrite.checkpoints(room, upto, data)                state after change `upto`
+ *   cowrite.versions(id identity PK, room, upto, at, name, authors jsonb, length)
  *   cowrite.activity(id identity PK, room, data)         the activity log (JSON events)
  *
  * Several instances may start at once against one database: the migration runs under a
@@ -21,7 +25,7 @@ import type { Logger } from '../log.js'
 import { SchemaError } from './storage.js'
 
 /** The schema this code reads and writes. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /**
  * Advisory lock keys, in PostgreSQL's two-key form: the first key is Cowrite's ('cowr' in ASCII),
@@ -67,6 +71,43 @@ const MIGRATIONS: readonly string[] = [
     data text NOT NULL
   );
   CREATE INDEX activity_by_room ON cowrite.activity (room, id);
+  `,
+  // 1 → 2: history (postgres-history.ts). It starts with what the store holds: each snapshot is
+  // the room's first checkpoint, each log row a change by nobody known at the room's last write.
+  `
+  ALTER TABLE cowrite.rooms
+    ADD COLUMN title text,
+    ADD COLUMN history_bytes bigint NOT NULL DEFAULT 0,
+    ADD COLUMN checkpoint_bytes bigint NOT NULL DEFAULT 0;
+  CREATE TABLE cowrite.changes (
+    id bigint GENERATED ALWAYS AS IDENTITY (CACHE 1) PRIMARY KEY,
+    room text NOT NULL,
+    at bigint NOT NULL,
+    author_name text,
+    author_color text,
+    data bytea NOT NULL
+  );
+  CREATE INDEX changes_by_room ON cowrite.changes (room, id);
+  CREATE INDEX changes_by_room_at ON cowrite.changes (room, at, id);
+  CREATE TABLE cowrite.checkpoints (room text NOT NULL, upto bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (room, upto));
+  CREATE TABLE cowrite.versions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    room text NOT NULL,
+    upto bigint NOT NULL,
+    at bigint NOT NULL,
+    name text,
+    authors jsonb NOT NULL,
+    length integer NOT NULL
+  );
+  CREATE INDEX versions_by_room ON cowrite.versions (room, id);
+  CREATE UNIQUE INDEX versions_automatic ON cowrite.versions (room, upto) WHERE name IS NULL;
+  INSERT INTO cowrite.checkpoints (room, upto, data) SELECT room, 0, data FROM cowrite.snapshots;
+  INSERT INTO cowrite.changes (room, at, data)
+    SELECT updates.room, rooms.updated_at, updates.data
+    FROM cowrite.updates JOIN cowrite.rooms ON rooms.name = updates.room ORDER BY updates.id;
+  UPDATE cowrite.rooms SET
+    history_bytes = (SELECT coalesce(sum(octet_length(data)), 0) FROM cowrite.changes WHERE changes.room = rooms.name),
+    checkpoint_bytes = coalesce((SELECT octet_length(data) FROM cowrite.snapshots WHERE snapshots.room = rooms.name), 0);
   `,
 ]
 

@@ -1,8 +1,9 @@
 /**
  * The shared store: the same data as the SQLite store, in PostgreSQL (`pg`, one pool), for several
  * instances serving the same rooms. Per room an append log of updates plus one compacted
- * snapshot, folded once the log passes a count or a size; the activity log beside it
- * (postgres-activity.ts); the schema and its migration in postgres-schema.ts. When appends happen
+ * snapshot, folded once the log passes a count or a size; beside them the history
+ * (postgres-history.ts) and the activity log (postgres-activity.ts); the schema and its
+ * migration in postgres-schema.ts. When appends happen
  * is the commit queue's business (rooms/commit-queue.ts); this module makes each batch one
  * transaction that resolves only once committed.
  *
@@ -14,14 +15,13 @@ import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor, type Compactor } from './compactor.js'
+import { monotonicClock, needsCheckpoint } from './history.js'
 import { createPostgresActivityLog, type PostgresActivityLog } from './postgres-activity.js'
+import { createPostgresHistory } from './postgres-history.js'
 import { inTransaction, migrate, redactUrlPassword } from './postgres-schema.js'
 import type { CompactingStorage, RoomAppend, StoredRoom } from './storage.js'
 
 export { SCHEMA_VERSION } from './postgres-schema.js'
-
-/** Update rows per INSERT statement (two parameters each, far below PostgreSQL's 65,535). */
-const INSERT_CHUNK = 500
 
 export interface PostgresStorageOptions {
   /** `postgres://USER[:PASS]@HOST:PORT/DB` (also `postgresql://`). */
@@ -36,6 +36,8 @@ export interface PostgresStorageOptions {
   compactAfterBytes?: number
   /** Connections in the pool. Default 10. */
   poolSize?: number
+  /** How old a change must be before a history checkpoint covers it. Default 60 s (postgres-history.ts). */
+  historySettleMs?: number
   /** Merges snapshots instead of a worker of the store's own (tests gate it); its owner closes it. */
   compactor?: Compactor
 }
@@ -50,6 +52,7 @@ export interface PostgresStorage extends CompactingStorage {
 interface RoomRow {
   name: string
   length: number
+  title: string | null
   updated_at: string
 }
 
@@ -91,7 +94,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     throw error
   }
 
-  const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, updatedAt: Number(row.updated_at) })
+  const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, title: row.title, updatedAt: Number(row.updated_at) })
 
   /**
    * Compaction in three steps, as in sqlite.ts: read the room's generation, snapshot and log in one
@@ -160,6 +163,8 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     })
 
   const compactor = options.compactor ?? createCompactor()
+  const history = createPostgresHistory(pool, compactor, log, options.historySettleMs)
+  const clock = monotonicClock()
   let closing: Promise<void> | undefined
   const compactions = createCompactionRuns(async (room, scheduled) => {
     const read = await readForCompaction(room)
@@ -172,64 +177,71 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     if (!written) log?.debug({ room }, 'storage compaction superseded by a concurrent one')
   }, log)
 
-  const append = async (batch: readonly RoomAppend[]): Promise<string[]> => {
-    const rows: Array<string | Uint8Array> = []
+  type Counted = { name: string; log_count: number; log_bytes: string; history_bytes: string; checkpoint_bytes: string }
+
+  /**
+   * One statement, so one round trip and its own transaction, whatever the batch's size: the
+   * changes travel as arrays, are inserted in their order (log rows and history rows alike, so
+   * both keep it), and the rooms' counts are upserted with what they added.
+   */
+  const APPEND = `
+    WITH input AS (
+      SELECT * FROM unnest($7::text[], $8::text[], $9::text[], $10::bytea[]) WITH ORDINALITY AS t(room, author_name, author_color, data, ord)
+    ), logged AS (
+      INSERT INTO cowrite.updates (room, data) SELECT room, data FROM input ORDER BY ord
+    ), kept AS (
+      INSERT INTO cowrite.changes (room, at, author_name, author_color, data)
+      SELECT room, $6, author_name, author_color, data FROM input ORDER BY ord
+    )
+    INSERT INTO cowrite.rooms (name, length, title, updated_at, log_count, log_bytes, history_bytes)
+    SELECT name, length, title, $6, count, bytes, bytes
+    FROM unnest($1::text[], $2::integer[], $3::text[], $4::integer[], $5::bigint[]) AS s(name, length, title, count, bytes)
+    ON CONFLICT (name) DO UPDATE SET length = excluded.length, title = excluded.title, updated_at = excluded.updated_at,
+      log_count = rooms.log_count + excluded.log_count, log_bytes = rooms.log_bytes + excluded.log_bytes,
+      history_bytes = rooms.history_bytes + excluded.history_bytes
+    RETURNING name, log_count, log_bytes, history_bytes, checkpoint_bytes`
+
+  const append = async (batch: readonly RoomAppend[]): Promise<{ toCompact: string[]; toCheckpoint: string[] }> => {
     // One summary row per room: a room listed twice is summed (ON CONFLICT may touch a row once per statement).
-    const rooms = new Map<string, { length: number; count: number; bytes: number }>()
-    for (const { room, updates, length } of batch) {
-      const summary = rooms.get(room) ?? { length, count: 0, bytes: 0 }
+    const rooms = new Map<string, { length: number; title: string | null; count: number; bytes: number }>()
+    const changeRooms: string[] = []
+    const authorNames: Array<string | null> = []
+    const authorColors: Array<string | null> = []
+    const data: Uint8Array[] = []
+    for (const { room, changes, length, title } of batch) {
+      const summary = rooms.get(room) ?? { length, title, count: 0, bytes: 0 }
       summary.length = length
-      for (const update of updates) {
-        rows.push(room, update)
+      summary.title = title
+      for (const { update, author } of changes) {
+        changeRooms.push(room)
+        authorNames.push(author?.name ?? null)
+        authorColors.push(author?.color ?? null)
+        data.push(update)
         summary.count++
         summary.bytes += update.byteLength
       }
       rooms.set(room, summary)
     }
-    if (rooms.size === 0) return []
+    if (rooms.size === 0) return { toCompact: [], toCheckpoint: [] }
     // Room rows are locked in name order, so two instances' batches over the same rooms never deadlock.
     const names = [...rooms.keys()].sort()
-    const now = Date.now()
-    const summaries: unknown[] = [
+    const summaries = names.map((name) => rooms.get(name)!)
+    const { rows } = await pool.query<Counted>(APPEND, [
       names,
-      names.map((name) => rooms.get(name)!.length),
-      names.map(() => now),
-      names.map((name) => rooms.get(name)!.count),
-      names.map((name) => rooms.get(name)!.bytes),
-    ]
-    /**
-     * One statement storing the rooms' counts and, in a data-modifying WITH, the last `chunk` of
-     * update rows: the usual batch is one round trip and its own transaction. Rows of one
-     * multi-row INSERT get ascending ids in the order listed, so the log keeps its order.
-     */
-    const finalStatement = (chunk: ReadonlyArray<string | Uint8Array>) => {
-      const values = Array.from({ length: chunk.length / 2 }, (_, i) => `($${2 * i + 6}, $${2 * i + 7})`).join(', ')
-      const text = `${chunk.length > 0 ? `WITH logged AS (INSERT INTO cowrite.updates (room, data) VALUES ${values}) ` : ''}
-        INSERT INTO cowrite.rooms (name, length, updated_at, log_count, log_bytes)
-        SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::integer[], $5::bigint[])
-        ON CONFLICT (name) DO UPDATE SET length = excluded.length, updated_at = excluded.updated_at,
-          log_count = rooms.log_count + excluded.log_count, log_bytes = rooms.log_bytes + excluded.log_bytes
-        RETURNING name, log_count, log_bytes`
-      return { text, values: [...summaries, ...chunk] }
+      summaries.map((summary) => summary.length),
+      summaries.map((summary) => summary.title),
+      summaries.map((summary) => summary.count),
+      summaries.map((summary) => summary.bytes),
+      clock(),
+      changeRooms,
+      authorNames,
+      authorColors,
+      data,
+    ])
+    return {
+      toCompact: rows.filter((row) => row.log_count > compactAfterCount || Number(row.log_bytes) > compactAfterBytes).map((row) => row.name),
+      toCheckpoint: rows.filter((row) => needsCheckpoint(Number(row.history_bytes), Number(row.checkpoint_bytes))).map((row) => row.name),
     }
-    type Counted = { name: string; log_count: number; log_bytes: string }
-    const chunkLength = 2 * INSERT_CHUNK
-    let counts: Counted[]
-    if (rows.length <= chunkLength) {
-      counts = (await pool.query<Counted>(finalStatement(rows))).rows
-    } else {
-      // A flood: the earlier chunks first, in the same transaction as the final statement.
-      counts = await inTransaction(pool, async (client) => {
-        const last = rows.length - (rows.length % chunkLength || chunkLength)
-        for (let start = 0; start < last; start += chunkLength) {
-          const chunk = rows.slice(start, start + chunkLength)
-          const values = Array.from({ length: chunk.length / 2 }, (_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
-          await client.query(`INSERT INTO cowrite.updates (room, data) VALUES ${values}`, chunk)
-        }
-        return (await client.query<Counted>(finalStatement(rows.slice(last)))).rows
-      })
-    }
-    return counts.filter((row) => row.log_count > compactAfterCount || Number(row.log_bytes) > compactAfterBytes).map((row) => row.name)
   }
 
   const activity = createPostgresActivityLog({
@@ -242,6 +254,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   return {
     shared: true,
     activity,
+    history,
     pool,
     compactionsSettled: () => compactions.settled(),
     compact: (room) => compactions.compact(room),
@@ -258,19 +271,22 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       return rows.map((row) => row.data)
     },
     async append(batch) {
-      compactions.schedule(await append(batch))
+      const { toCompact, toCheckpoint } = await append(batch)
+      compactions.schedule(toCompact)
+      history.schedule(toCheckpoint)
     },
     async list() {
-      const { rows } = await pool.query<RoomRow>('SELECT name, length, updated_at FROM cowrite.rooms ORDER BY name')
+      const { rows } = await pool.query<RoomRow>('SELECT name, length, title, updated_at FROM cowrite.rooms ORDER BY name')
       return rows.map(toStored)
     },
     async get(room) {
-      const { rows } = await pool.query<RoomRow>('SELECT name, length, updated_at FROM cowrite.rooms WHERE name = $1', [room])
+      const { rows } = await pool.query<RoomRow>('SELECT name, length, title, updated_at FROM cowrite.rooms WHERE name = $1', [room])
       return rows[0] && toStored(rows[0])
     },
     close() {
       closing ??= (async () => {
         await compactions.close()
+        await history.close()
         if (!options.compactor) await compactor.close()
         await activity.close()
         await pool.end()

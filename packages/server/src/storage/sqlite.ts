@@ -1,16 +1,20 @@
 /**
  * The default store: one SQLite file (better-sqlite3, WAL, synchronous=NORMAL), so a document
  * survives `kill -9`. Per room an append log of updates plus one compacted snapshot; a room's log
- * is folded into its snapshot once it passes a count or a size. When appends happen is the commit
- * queue's business (rooms/commit-queue.ts); this module only makes each batch one transaction.
+ * is folded into its snapshot once it passes a count or a size. Beside them the room's history
+ * (sqlite-history.ts: every change, checkpoints, versions) and the activity log. When appends
+ * happen is the commit queue's business (rooms/commit-queue.ts); this module only makes each batch
+ * one transaction.
  *
- * Schema (PRAGMA user_version = 1):
- *   rooms(name PK, length, updated_at, log_count, log_bytes)
+ * Schema (PRAGMA user_version = 2):
+ *   rooms(name PK, length, title, updated_at, log_count, log_bytes, history_bytes, checkpoint_bytes)
  *   snapshots(room PK, data)                     the compacted state
  *   updates(id PK AUTOINCREMENT, room, data)     appended since the snapshot
+ *   changes, checkpoints, versions               the history (sqlite-history.ts)
  *   activity(id PK AUTOINCREMENT, room, data)    the activity log (JSON events)
  *
- * A new file gets the current schema; a file with another version is refused rather than guessed at.
+ * A new file gets the current schema, a version 1 file is migrated (its history starts with what
+ * it holds), and a file with another version is refused rather than guessed at.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -19,14 +23,16 @@ import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor } from './compactor.js'
+import { monotonicClock, needsCheckpoint } from './history.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
+import { HISTORY_SCHEMA, createSqliteHistory } from './sqlite-history.js'
 import { SchemaError, type CompactingStorage, type RoomAppend, type StoredRoom } from './storage.js'
 
 /** Updates inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
 const INSERT_CHUNK = 16
 
 /** The schema this code reads and writes. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export interface SqliteStorageOptions {
   /** The database file; its directory is created if missing. */
@@ -50,7 +56,15 @@ export interface SqliteStorage extends CompactingStorage {
 interface RoomRow {
   name: string
   length: number
+  title: string | null
   updated_at: number
+}
+
+interface RoomCounts {
+  log_count: number
+  log_bytes: number
+  history_bytes: number
+  checkpoint_bytes: number
 }
 
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
@@ -61,11 +75,12 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   try {
     // Inspect before anything writes: even switching to WAL rewrites the file's header, and a
     // file this server refuses must be left exactly as it was.
-    const isNew = checkSchema(db, options.path)
+    const version = checkSchema(db, options.path)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('busy_timeout = 5000')
-    if (isNew) createSchema(db)
+    if (version === 0) createSchema(db)
+    else if (version === 1) migrateFromVersion1(db)
   } catch (error) {
     db.close()
     throw error
@@ -76,11 +91,12 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   const insertUpdates = db.prepare<Array<string | Uint8Array>>(
     `INSERT INTO updates (room, data) VALUES ${Array<string>(INSERT_CHUNK).fill('(?, ?)').join(', ')}`,
   )
-  const upsertRoom = db.prepare<[string, number, number, number, number], { log_count: number; log_bytes: number }>(
-    `INSERT INTO rooms (name, length, updated_at, log_count, log_bytes) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (name) DO UPDATE SET length = excluded.length, updated_at = excluded.updated_at,
-       log_count = log_count + excluded.log_count, log_bytes = log_bytes + excluded.log_bytes
-     RETURNING log_count, log_bytes`,
+  const upsertRoom = db.prepare<[string, number, string | null, number, number, number, number], RoomCounts>(
+    `INSERT INTO rooms (name, length, title, updated_at, log_count, log_bytes, history_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET length = excluded.length, title = excluded.title, updated_at = excluded.updated_at,
+       log_count = log_count + excluded.log_count, log_bytes = log_bytes + excluded.log_bytes,
+       history_bytes = history_bytes + excluded.history_bytes
+     RETURNING log_count, log_bytes, history_bytes, checkpoint_bytes`,
   )
   const selectSnapshot = db.prepare<[string], { data: Buffer }>('SELECT data FROM snapshots WHERE room = ?')
   const selectLog = db.prepare<[string], { id: number; data: Buffer }>('SELECT id, data FROM updates WHERE room = ? ORDER BY id')
@@ -93,10 +109,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
        log_bytes = (SELECT coalesce(sum(length(data)), 0) FROM updates WHERE room = :room)
      WHERE name = :room`,
   )
-  const selectRooms = db.prepare<[], RoomRow>('SELECT name, length, updated_at FROM rooms ORDER BY name')
-  const selectRoom = db.prepare<[string], RoomRow>('SELECT name, length, updated_at FROM rooms WHERE name = ?')
+  const selectRooms = db.prepare<[], RoomRow>('SELECT name, length, title, updated_at FROM rooms ORDER BY name')
+  const selectRoom = db.prepare<[string], RoomRow>('SELECT name, length, title, updated_at FROM rooms WHERE name = ?')
 
-  const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, updatedAt: row.updated_at })
+  const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, title: row.title, updatedAt: row.updated_at })
 
   /** Read a room's snapshot and log; the highest log id read is returned for compaction. */
   const readRoom = (room: string): { updates: Uint8Array[]; lastId: number } => {
@@ -127,6 +143,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     recountLog.run({ room })
   })
   const compactor = createCompactor()
+  const history = createSqliteHistory(db, compactor, options.log)
+  const clock = monotonicClock()
   const compactions = createCompactionRuns(async (room) => {
     if (!db.open) return
     const { updates, lastId } = readForCompaction(room)
@@ -136,11 +154,13 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     replaceWithSnapshot.immediate(room, snapshot, lastId)
   }, options.log)
 
-  const append = db.transaction((batch: readonly RoomAppend[]): string[] => {
-    const now = Date.now()
+  const append = db.transaction((batch: readonly RoomAppend[]): { toCompact: string[]; toCheckpoint: string[] } => {
+    const now = clock()
     const toCompact: string[] = []
-    for (const { room, updates, length } of batch) {
-      let bytes = 0
+    const toCheckpoint: string[] = []
+    for (const { room, changes, length, title } of batch) {
+      const updates = changes.map(({ update }) => update)
+      const bytes = history.insert(room, changes, now)
       let next = 0
       for (; next + INSERT_CHUNK <= updates.length; next += INSERT_CHUNK) {
         const params: Array<string | Uint8Array> = []
@@ -148,16 +168,17 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
         insertUpdates.run(...params)
       }
       for (; next < updates.length; next++) insertUpdate.run(room, updates[next]!)
-      for (const update of updates) bytes += update.byteLength
-      const counts = upsertRoom.get(room, length, now, updates.length, bytes)!
+      const counts = upsertRoom.get(room, length, title, now, updates.length, bytes, bytes)!
       if (counts.log_count > compactAfterCount || counts.log_bytes > compactAfterBytes) toCompact.push(room)
+      if (needsCheckpoint(counts.history_bytes, counts.checkpoint_bytes)) toCheckpoint.push(room)
     }
-    return toCompact
+    return { toCompact, toCheckpoint }
   })
 
 
   return {
     activity: createSqliteActivityLog(db, options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
+    history,
     db,
     compactionsSettled: () => compactions.settled(),
     // With none running, the rows are read before this returns.
@@ -166,7 +187,9 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       return load(room)
     },
     async append(batch) {
-      compactions.schedule(append(batch))
+      const { toCompact, toCheckpoint } = append(batch)
+      compactions.schedule(toCompact)
+      history.schedule(toCheckpoint)
     },
     async list() {
       return selectRooms.all().map(toStored)
@@ -178,6 +201,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     async close() {
       if (!db.open) return
       await compactions.close()
+      await history.close()
       await compactor.close()
       if (!db.open) return
       try {
@@ -193,12 +217,12 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
 }
 
 /**
- * Whether the file is new (no tables, version 0) and needs the schema; throws a SchemaError for a
- * file of another version or of another application. Reads only.
+ * The file's schema version: 0 for a new file (no tables), which needs the schema, 1 for one to
+ * migrate; throws a SchemaError for a file of another version or of another application. Reads only.
  */
-function checkSchema(db: Database.Database, path: string): boolean {
+function checkSchema(db: Database.Database, path: string): number {
   const version = db.pragma('user_version', { simple: true }) as number
-  if (version === SCHEMA_VERSION) return false
+  if (version === SCHEMA_VERSION || version === 1) return version
   if (version !== 0) {
     throw new SchemaError(
       `${path} has Cowrite schema version ${version}, but this server only knows version ${SCHEMA_VERSION}; ` +
@@ -209,7 +233,7 @@ function checkSchema(db: Database.Database, path: string): boolean {
   if (tables.n > 0) {
     throw new SchemaError(`${path} is an SQLite database without a Cowrite schema version; refusing to modify it`)
   }
-  return true
+  return 0
 }
 
 /** The current schema, in one transaction, version included. */
@@ -219,15 +243,41 @@ function createSchema(db: Database.Database): void {
     CREATE TABLE rooms (
       name TEXT PRIMARY KEY,
       length INTEGER NOT NULL,
+      title TEXT,
       updated_at INTEGER NOT NULL,
       log_count INTEGER NOT NULL DEFAULT 0,
-      log_bytes INTEGER NOT NULL DEFAULT 0
+      log_bytes INTEGER NOT NULL DEFAULT 0,
+      history_bytes INTEGER NOT NULL DEFAULT 0,
+      checkpoint_bytes INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
     CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
     CREATE INDEX updates_by_room ON updates (room, id);
     CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
     CREATE INDEX activity_by_room ON activity (room, id);
+    ${HISTORY_SCHEMA}
+    PRAGMA user_version = ${SCHEMA_VERSION};
+    COMMIT;
+  `)
+}
+
+/**
+ * Version 1 had no history: it starts with what the file holds. Each snapshot becomes the room's
+ * first checkpoint and each log row a change (by nobody known, at the room's last write time).
+ */
+function migrateFromVersion1(db: Database.Database): void {
+  db.exec(`
+    BEGIN IMMEDIATE;
+    ALTER TABLE rooms ADD COLUMN title TEXT;
+    ALTER TABLE rooms ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rooms ADD COLUMN checkpoint_bytes INTEGER NOT NULL DEFAULT 0;
+    ${HISTORY_SCHEMA}
+    INSERT INTO checkpoints (room, upto, data) SELECT room, 0, data FROM snapshots;
+    INSERT INTO changes (room, at, data)
+      SELECT updates.room, rooms.updated_at, updates.data FROM updates JOIN rooms ON rooms.name = updates.room ORDER BY updates.id;
+    UPDATE rooms SET
+      history_bytes = (SELECT coalesce(sum(length(data)), 0) FROM changes WHERE room = name),
+      checkpoint_bytes = coalesce((SELECT length(data) FROM snapshots WHERE room = name), 0);
     PRAGMA user_version = ${SCHEMA_VERSION};
     COMMIT;
   `)

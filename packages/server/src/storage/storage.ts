@@ -3,19 +3,29 @@
  * the commit queue `append`s every update before any other client receives it. Implementations
  * live one per file beside this one; the room never knows which it talks to.
  */
+import type { ActivityUser } from '@cowrite/protocol'
 import type { ActivityLog } from './activity-log.js'
+import type { HistoryStore } from './history.js'
 
-/** Updates of one room produced in one event-loop turn, with the room's text length after them. */
+/** One change to store: the document's update and who made it (kept in the room's history). */
+export interface Change {
+  update: Uint8Array
+  author: ActivityUser
+}
+
+/** Changes of one room produced in one event-loop turn, with the room's text length and title after them. */
 export interface RoomAppend {
   room: string
-  updates: readonly Uint8Array[]
+  changes: readonly Change[]
   length: number
+  title: string | null
 }
 
 /** What storage knows about a room without loading it. */
 export interface StoredRoom {
   name: string
   length: number
+  title: string | null
   /** Time of the last append, ms since the epoch. */
   updatedAt: number
 }
@@ -23,6 +33,8 @@ export interface StoredRoom {
 export interface Storage {
   /** The activity log kept beside the documents. */
   readonly activity: ActivityLog
+  /** Every change kept with its time and author, checkpoints to read any instant, and versions. */
+  readonly history: HistoryStore
   /** Whether several instances may share this store (PostgreSQL): required by a shared fan-out. */
   readonly shared?: boolean
   /** Every stored update of the room, oldest first (a compacted snapshot counts as one); [] if new. */

@@ -29,6 +29,7 @@ export const QUIET_OBSERVER: RoomObserver = {
   presenceChanged() {},
   edited() {},
   committed() {},
+  noted() {},
 }
 
 export interface SimRoom {
