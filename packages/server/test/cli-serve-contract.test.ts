@@ -59,11 +59,24 @@ describe('cowrite serve', () => {
     // Redis joins instances sharing one store: refused with a store that belongs to one process.
     [['--redis', 'redis://127.0.0.1:1'], /--redis joins instances sharing one store: it needs --storage postgres/],
     [['--storage', 'sqlite', '--redis', 'redis://127.0.0.1:1'], /not "sqlite"/],
+    // HTTPS needs both files: a certificate without its key (or the reverse) is a usage error.
+    [['--tls-cert', '/nonexistent/cert.pem'], /--tls-cert needs --tls-key/],
+    [['--tls-key', '/nonexistent/key.pem'], /--tls-key needs --tls-cert/],
   ])('exits 2 with a message for %j', async (args, message) => {
     const { code, stdout, stderr } = await runCowrite(['serve', '--storage', 'memory', ...args])
     expect(code).toBe(2)
     expect(stderr).toMatch(message)
     expect(stderr).toContain('Usage: cowrite serve')
+    expect(stdout).toBe('')
+  })
+
+  it.each([
+    [{ COWRITE_TLS_CERT: '/nonexistent/cert.pem' }, /--tls-cert needs --tls-key \(COWRITE_TLS_KEY\)/],
+    [{ COWRITE_TLS_KEY: '/nonexistent/key.pem' }, /--tls-key needs --tls-cert \(COWRITE_TLS_CERT\)/],
+  ])('exits 2 when the environment names only one TLS file: %j', async (env, message) => {
+    const { code, stdout, stderr } = await runCowrite(['serve', '--storage', 'memory'], 10_000, env)
+    expect(code).toBe(2)
+    expect(stderr).toMatch(message)
     expect(stdout).toBe('')
   })
 

@@ -7,4 +7,15 @@ export { postgresBinDir, startPostgres, usePostgresCluster, type PostgresCluster
 export { startRedis, useRedis, type RedisServer } from './redis.js'
 export { cowriteNginxConfig, startNginx, type Nginx } from './nginx.js'
 export { freePort } from './free-port.js'
-export { hasOpenssl, makeCertificate, trustingWebSocket, type CertificateOptions, type TestCertificate } from './tls.js'
+export {
+  connectHttp2,
+  hasOpenssl,
+  makeCertificate,
+  trustingWebSocket,
+  type CertificateOptions,
+  type Http2Answer,
+  type Http2Client,
+  type Http2EventStream,
+  type Http2SseMessage,
+  type TestCertificate,
+} from './tls.js'

@@ -1,15 +1,18 @@
 /**
  * TLS for tests: a self-signed certificate made by Debian's `openssl` at test time (valid for
  * `localhost` and 127.0.0.1, so clients verify it against itself as their CA, nothing skipped),
- * and the `ws` WebSocket a stock y-websocket provider needs to trust it. Serving it is left to
- * `cowrite serve --tls-cert … --tls-key …` (cowrite-process.ts reads its `https://` line).
+ * the `ws` WebSocket a stock y-websocket provider needs to trust it, and a `node:http2` client
+ * that reads answers and activity streams. Serving it is left to `cowrite serve --tls-cert …
+ * --tls-key …` (cowrite-process.ts reads its `https://` line).
  */
 import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { connect as connectHttp2Session, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket, type ClientOptions } from 'ws'
+import { waitUntil } from './wait.js'
 
 const OPENSSL = '/usr/bin/openssl'
 
@@ -82,9 +85,124 @@ function writeFileAtomic(path: string, contents: string | Buffer): void {
  * only): pass it as the provider's `WebSocketPolyfill`.
  */
 export function trustingWebSocket(ca: string): typeof WebSocket {
-  return class TrustingWebSocket extends WebSocket {
+  // y-websocket calls `new WebSocketPolyfill(url, protocols)`.
+  class TrustingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[], options?: ClientOptions) {
       super(address, protocols ?? [], { ...options, ca })
     }
+  }
+  return TrustingWebSocket as unknown as typeof WebSocket
+}
+
+export interface Http2Answer {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** One Server-Sent Events message as the wire carried it. */
+export interface Http2SseMessage {
+  id: string | undefined
+  event: string
+  data: string
+}
+
+export interface Http2EventStream {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  /** Every message dispatched so far, in order (comments and `retry:` are left out). */
+  readonly messages: Http2SseMessage[]
+  /** Resolve once `condition` holds over the messages received; rejects after `timeoutMs` (10 s). */
+  waitFor(what: string, condition: (messages: Http2SseMessage[]) => boolean, timeoutMs?: number): Promise<Http2SseMessage[]>
+  /** Resolves when the server ended or reset the stream. */
+  readonly closed: Promise<void>
+  /** Cancel the stream (RST_STREAM). */
+  close(): void
+}
+
+export interface Http2Client {
+  readonly session: ClientHttp2Session
+  /** What ALPN chose: `h2` from a server that speaks HTTP/2. */
+  readonly alpnProtocol: string | undefined
+  /** GET `path` on this one connection. */
+  get(path: string, headers?: Record<string, string>): Promise<Http2Answer>
+  /** Open an activity stream on this connection; resolves once its headers arrived. */
+  stream(path: string, headers?: Record<string, string>): Promise<Http2EventStream>
+  /** Close the connection (its streams are cancelled). */
+  close(): void
+}
+
+/**
+ * One HTTP/2 connection to `url` (`https://HOST:PORT`) trusting `ca`, asking ALPN for `h2`
+ * only: a server that cannot speak HTTP/2 fails the connection instead of falling back.
+ */
+export async function connectHttp2(url: string, ca: string): Promise<Http2Client> {
+  const session = connectHttp2Session(url, { ca })
+  await new Promise<void>((resolve, reject) => {
+    session.once('connect', () => resolve())
+    session.once('error', reject)
+  })
+  session.on('error', () => {}) // a failure surfaces on the requests
+  const request = (path: string, headers: Record<string, string>) => {
+    const stream = session.request({ ':path': path, ...headers })
+    stream.setEncoding('utf8')
+    const answered = new Promise<IncomingHttpHeaders>((resolve, reject) => {
+      stream.once('response', resolve)
+      stream.once('error', reject)
+      stream.once('close', () => reject(new Error(`GET ${path}: stream closed before an answer (code ${stream.rstCode})`)))
+    })
+    return { stream, answered }
+  }
+  return {
+    session,
+    alpnProtocol: session.alpnProtocol,
+    async get(path, headers = {}) {
+      const { stream, answered } = request(path, headers)
+      let body = ''
+      stream.on('data', (chunk: string) => (body += chunk))
+      const ended = new Promise<void>((resolve) => stream.once('end', resolve))
+      const answer = await answered
+      await ended
+      return { status: Number(answer[':status']), headers: answer, body }
+    },
+    async stream(path, headers = {}) {
+      const { stream, answered } = request(path, { accept: 'text/event-stream', ...headers })
+      const messages: Http2SseMessage[] = []
+      let buffer = ''
+      let current: { id?: string; event?: string; data: string[] } = { data: [] }
+      stream.on('data', (chunk: string) => {
+        buffer += chunk
+        let newline: number
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline)
+          buffer = buffer.slice(newline + 1)
+          if (line === '') {
+            if (current.data.length > 0) messages.push({ id: current.id, event: current.event ?? 'message', data: current.data.join('\n') })
+            current = { data: [] }
+          } else if (!line.startsWith(':')) {
+            const colon = line.indexOf(':')
+            const field = colon < 0 ? line : line.slice(0, colon)
+            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+            if (field === 'id') current.id = value
+            else if (field === 'event') current.event = value
+            else if (field === 'data') current.data.push(value)
+          }
+        }
+      })
+      const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()))
+      const answer = await answered
+      return {
+        status: Number(answer[':status']),
+        headers: answer,
+        messages,
+        async waitFor(what, condition, timeoutMs) {
+          await waitUntil(what, () => condition(messages), { on: [[stream, 'data']], timeoutMs })
+          return messages
+        },
+        closed,
+        close: () => stream.close(),
+      }
+    },
+    close: () => session.destroy(),
   }
 }
