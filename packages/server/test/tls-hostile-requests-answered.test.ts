@@ -1,0 +1,82 @@
+/**
+ * The refusals of hostile-requests-never-crash-the-server.test.ts, on the HTTPS port: over
+ * HTTP/1.1 on TLS, a target that does not parse is a 400, headers past Node's limit a 431 and a
+ * request line the parser refuses a 400, each with a JSON reason; over HTTP/2, the same target is
+ * a 400 with JSON, and a header block past HTTP/2's advertised limit is refused by the HTTP/2
+ * layer (the stream is reset, no answer). Through all of it the process stays up and a stock
+ * HTTP/2 client carries on.
+ */
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectHttp2, makeCertificate, type TestCertificate } from '@cowrite/testing'
+import { startCowrite } from './helpers/cowrite-process.js'
+import { useScope } from './helpers/scope.js'
+
+const scope = useScope()
+let certificate: TestCertificate
+
+beforeAll(() => {
+  certificate = makeCertificate()
+})
+afterAll(() => {
+  if (certificate) rmSync(dirname(certificate.certFile), { recursive: true, force: true })
+})
+
+/** A raw HTTP/1.1 exchange over TLS: status, content type and body of the answer. */
+function rawTls(port: number, payload: string): Promise<{ status: number; type: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca: certificate.pem, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, () => socket.write(payload))
+    scope.defer(() => socket.destroy())
+    let received = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => (received += chunk))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const split = received.indexOf('\r\n\r\n')
+      const head = received.slice(0, split)
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+        type: /^content-type: (.*)$/im.exec(head)?.[1],
+        body: received.slice(split + 4),
+      })
+    })
+  })
+}
+
+function expectJsonError(answer: { status: number; type: string | undefined; body: string }, status: number, error: RegExp): void {
+  expect(answer.status, answer.body).toBe(status)
+  expect(answer.type).toBe('application/json; charset=utf-8')
+  expect((JSON.parse(answer.body) as { error: string }).error).toMatch(error)
+}
+
+describe('hostile requests over HTTPS', () => {
+  it('get JSON refusals over HTTP/1.1 and HTTP/2 while the process and its clients carry on', async () => {
+    const server = await startCowrite(scope, ['--storage', 'memory', '--tls-cert', certificate.certFile, '--tls-key', certificate.keyFile])
+    const bystander = await connectHttp2(server.url, certificate.pem)
+    scope.defer(() => bystander.close())
+    const stream = await bystander.stream('/api/activity')
+
+    const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${headers}\r\n`
+    expectJsonError(await rawTls(server.port, get('//[')), 400, /malformed request target/)
+    expectJsonError(await rawTls(server.port, get('/healthz', `X-Big: ${'a'.repeat(20_000)}\r\n`)), 431, /headers too large/)
+    expectJsonError(await rawTls(server.port, 'G\u0001T / HTTP/1.1\r\nHost: x\r\n\r\n'), 400, /malformed request/)
+
+    const h2 = await connectHttp2(server.url, certificate.pem)
+    scope.defer(() => h2.close())
+    const badTarget = await h2.get('//[')
+    expect(badTarget.status).toBe(400)
+    expect(badTarget.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(JSON.parse(badTarget.body).error).toMatch(/malformed request target/)
+    // 100 KiB of one header: past the 64 KiB header list HTTP/2 advertises.
+    await expect(h2.get('/healthz', { 'x-big': 'a'.repeat(100_000) })).rejects.toThrow()
+
+    const fresh = await connectHttp2(server.url, certificate.pem)
+    scope.defer(() => fresh.close())
+    expect((await fresh.get('/healthz')).status).toBe(200)
+    expect((await bystander.get('/healthz')).status).toBe(200)
+    expect(stream.messages).toEqual([])
+    expect(server.child.exitCode).toBeNull()
+  })
+})
