@@ -3,6 +3,7 @@
  * environment variables onto these; nothing here reads `process.env`.
  */
 import type { ActivityTrackerOptions } from './activity/activity-tracker.js'
+import type { VersionTiming } from './rooms/version-recorder.js'
 import type { AwarenessLimits } from './rooms/awareness-relay.js'
 import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
@@ -64,6 +65,8 @@ export interface ServerOptions {
   awareness?: Partial<AwarenessLimits>
   /** Activity timing: how long a join waits for the user's name, the edit coalescing window. */
   activity?: ActivityTrackerOptions
+  /** When automatic versions are recorded (design.md "History"; tests shorten it). */
+  versionTiming?: VersionTiming
   /** Structured logger; default pino at `logLevel` on stderr. */
   logger?: Logger
   /** Level of the default logger. Default `info`. */

@@ -99,6 +99,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     fanout,
     unloadAfterMs: options.unloadAfterMs ?? DEFAULTS.unloadAfterMs,
     awareness: { ...AWARENESS_DEFAULTS, ...options.awareness },
+    versionTiming: options.versionTiming,
   })
   const connections = new Set<Connection>()
 

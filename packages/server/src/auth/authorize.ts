@@ -17,6 +17,11 @@ export interface Grant {
   expiresAt: number | null
 }
 
+/** Who a request acts as, in the activity log and the history: the token's name (no colour), or nobody. */
+export function actingUser(grant: Pick<Grant, 'user'>): { name: string; color: string | null } | null {
+  return grant.user && { name: grant.user.name, color: null }
+}
+
 export type Decision = { ok: true; grant: Grant } | { ok: false; status: 401 | 403; error: string }
 
 export interface Authorizer {

@@ -13,6 +13,7 @@ import type { Storage, StoredRoom } from '../storage/storage.js'
 import type { Authorizer, Grant } from '../auth/authorize.js'
 import { roleAllows, type Role } from '../auth/tokens.js'
 import { readJsonObject } from './body.js'
+import { createHistoryRoutes } from './history.js'
 import { HttpError } from './http-error.js'
 import { shareLink } from './share.js'
 import { streamActivity, type ActivityStreamContext } from './sse.js'
@@ -117,10 +118,23 @@ export function createRoutes(context: RoutesContext) {
     return streamActivity(context.stream, request, response, room, url, grant)
   }
 
+  const history = createHistoryRoutes({ registry, storage, maxBody: context.maxBody })
+
   /** Room routes by their last path segment ('' for the room itself), then by method. */
   const roomRoutes: Record<string, Record<string, RoomHandler>> = {
     '': { GET: { role: 'view', handle: ({ response, room }) => roomInfo(response, room) } },
-    text: { GET: { role: 'view', handle: ({ response, room }) => roomText(response, room) } },
+    text: {
+      GET: {
+        role: 'view',
+        handle: ({ response, room, url }) =>
+          url.searchParams.has('version') || url.searchParams.has('at') ? history.text(response, room, url) : roomText(response, room),
+      },
+    },
+    versions: {
+      GET: { role: 'view', handle: ({ response, room }) => history.list(response, room) },
+      POST: { role: 'edit', handle: ({ request, response, room, grant }) => history.name(request, response, room, grant) },
+    },
+    restore: { POST: { role: 'edit', handle: ({ request, response, room, grant }) => history.restore(request, response, room, grant) } },
     activity: { GET: { role: 'view', handle: ({ request, response, room, url, grant }) => activity(request, response, room, url, grant) } },
     share: {
       POST: {

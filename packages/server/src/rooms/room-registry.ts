@@ -9,7 +9,9 @@ import type { Metrics } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
 import { CommitQueue } from './commit-queue.js'
 import type { AwarenessLimits } from './awareness-relay.js'
-import { Room, type RoomObserver } from './room.js'
+import type { ActivityUser } from '@cowrite/protocol'
+import { Room, type HistoryNote, type RoomObserver } from './room.js'
+import { VersionRecorder, type VersionTiming } from './version-recorder.js'
 
 export interface RoomRegistryOptions {
   storage: Storage
@@ -24,6 +26,8 @@ export interface RoomRegistryOptions {
   awareness: AwarenessLimits
   /** Delay before failed commits are retried. Default 1 s. */
   retryAfterMs?: number
+  /** When automatic versions are recorded (tests shorten it). */
+  versionTiming?: VersionTiming
 }
 
 /** A room this instance cannot serve right now because storage failed it. */
@@ -44,9 +48,35 @@ export class RoomRegistry {
   private readonly loadErrors = new Map<string, Error>()
   private closed = false
   readonly commits: CommitQueue
+  /** Records the rooms' versions, automatic and named. */
+  readonly versions: VersionRecorder
+  /** What rooms report to: the given observer, with the version recorder listening in. */
+  private readonly observer: RoomObserver
 
   constructor(private readonly options: RoomRegistryOptions) {
     this.commits = new CommitQueue(options.storage, options.log, options.metrics, options.retryAfterMs)
+    const outer = options.observer
+    this.versions = new VersionRecorder(options.storage.history, (room, note, user) => outer.noted(room, note, user), options.log, options.versionTiming)
+    const versions = this.versions
+    this.observer = {
+      joined: (room, peer) => outer.joined(room, peer),
+      presenceChanged: (room, peer) => outer.presenceChanged(room, peer),
+      committed: (room, updates) => outer.committed(room, updates),
+      noted: (room, note, user) => outer.noted(room, note, user),
+      edited(room, peer, inserted, deleted) {
+        outer.edited(room, peer, inserted, deleted)
+        versions.edited(room)
+      },
+      left(room, peer) {
+        outer.left(room, peer)
+        versions.left(room)
+      },
+    }
+  }
+
+  /** Report what a room's history did (a restore) to the activity log. */
+  note(room: Room, note: HistoryNote, user: ActivityUser): void {
+    this.observer.noted(room, note, user)
   }
 
   /** The loaded room, if any. */
@@ -95,6 +125,7 @@ export class RoomRegistry {
     await Promise.allSettled(this.loading.values())
     const unstored = await this.commits.drain()
     this.commits.stop()
+    await this.versions.close()
     for (const timer of this.unloadTimers.values()) clearTimeout(timer)
     this.unloadTimers.clear()
     for (const room of this.rooms.values()) {
@@ -149,7 +180,7 @@ export class RoomRegistry {
         metrics: this.options.metrics,
         commits: this.commits,
         fanout,
-        observer: this.options.observer,
+        observer: this.observer,
         awareness: this.options.awareness,
         onIdle: (idle) => this.scheduleUnload(idle),
       })

@@ -131,6 +131,13 @@ export class Room {
     return this.peers.size
   }
 
+  /** Peers that may change the document (not `view`). */
+  get editorCount(): number {
+    let editors = 0
+    for (const peer of this.peers) if (peer.grant.role !== 'view') editors++
+    return editors
+  }
+
   /** Whether unloading now would lose nothing and strand no one. */
   get isIdle(): boolean {
     return this.peers.size === 0 && this.holds === 0 && !this.context.commits.holds(this)

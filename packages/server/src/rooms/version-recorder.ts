@@ -1,0 +1,92 @@
+/**
+ * When a room's history gets a version (design.md "History"): automatically after each burst of
+ * editing (the room quiet for 30 s, its last editor leaving, or at least every 10 minutes of
+ * continuous editing), and by name when someone asks. Each version recorded is also an activity
+ * event. A version records only what is stored: the recorder waits for the room's pending
+ * updates first.
+ */
+import type { ActivityUser } from '@cowrite/protocol'
+import type { Logger } from '../log.js'
+import { type HistoryStore, type StoredVersion } from '../storage/history.js'
+import type { HistoryNote, Room } from './room.js'
+
+export interface VersionTiming {
+  /** A room this long without an edit ends a burst. Default 30 s. */
+  quietMs: number
+  /** Continuous editing gets a version at least this often. Default 10 min. */
+  maxBurstMs: number
+}
+
+export const VERSION_TIMING: VersionTiming = { quietMs: 30_000, maxBurstMs: 10 * 60_000 }
+
+/** A room edited since its last version: when the burst began, and the quiet timer. */
+interface Burst {
+  startedAt: number
+  quiet: NodeJS.Timeout
+}
+
+export class VersionRecorder {
+  private readonly bursts = new Map<Room, Burst>()
+  /** Recordings in flight, awaited at close. */
+  private readonly recording = new Set<Promise<unknown>>()
+
+  constructor(
+    private readonly history: HistoryStore,
+    private readonly note: (room: Room, note: HistoryNote, user: ActivityUser) => void,
+    private readonly log: Logger,
+    private readonly timing: VersionTiming = VERSION_TIMING,
+  ) {}
+
+  /** An edit made here was stored. */
+  edited(room: Room): void {
+    const burst = this.bursts.get(room)
+    const now = Date.now()
+    if (burst && now - burst.startedAt >= this.timing.maxBurstMs) return void this.automatic(room)
+    if (burst) clearTimeout(burst.quiet)
+    const quiet = setTimeout(() => void this.automatic(room), this.timing.quietMs)
+    quiet.unref()
+    this.bursts.set(room, { startedAt: burst?.startedAt ?? now, quiet })
+  }
+
+  /** A peer left: with no editor left, the burst ends now. */
+  left(room: Room): void {
+    if (this.bursts.has(room) && room.editorCount === 0) void this.automatic(room)
+  }
+
+  /**
+   * Record a version of what the room holds once it is stored, named or (null) automatic; an
+   * automatic one with nothing new since the last version is skipped (undefined).
+   */
+  record(room: Room, name: string | null, user: ActivityUser): Promise<StoredVersion | undefined> {
+    this.endBurst(room)
+    const run = new Promise<void>((resolve) => room.whenStored(resolve))
+      .then(() => this.history.recordVersion(room.name, name))
+      .then((version) => {
+        if (version) this.note(room, { type: 'version', version: { id: version.id, name: version.name, at: new Date(version.at).toISOString() } }, user)
+        return version
+      })
+    this.recording.add(run)
+    void run.catch(() => {}).finally(() => this.recording.delete(run))
+    return run
+  }
+
+  /** Record the open bursts (shutdown) and wait for every recording. */
+  async close(): Promise<void> {
+    for (const room of [...this.bursts.keys()]) void this.automatic(room)
+    while (this.recording.size > 0) await Promise.allSettled(this.recording)
+  }
+
+  private async automatic(room: Room): Promise<void> {
+    try {
+      await this.record(room, null, null)
+    } catch (error) {
+      // Nothing is lost: the next burst's version covers these changes too.
+      this.log.error({ room: room.name, err: error }, 'automatic version not recorded')
+    }
+  }
+
+  private endBurst(room: Room): void {
+    clearTimeout(this.bursts.get(room)?.quiet)
+    this.bursts.delete(room)
+  }
+}
