@@ -148,7 +148,7 @@ export function createRoutes(context: RoutesContext) {
   }
 
   function refuseMethod(response: ServerResponse, allowed: readonly string[]): void {
-    const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].join(', ')
+    const allow = [...allowed.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])), 'OPTIONS'].join(', ')
     response.setHeader('Allow', allow)
     sendError(response, 405, `method not allowed here; allowed: ${allow}`)
   }

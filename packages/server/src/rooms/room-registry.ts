@@ -69,7 +69,7 @@ export class RoomRegistry {
       },
       left(room, peer) {
         outer.left(room, peer)
-        versions.left(room)
+        versions.left(room, peer)
       },
     }
   }

@@ -8,6 +8,7 @@
 import type { ActivityUser } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import { type HistoryStore, type StoredVersion } from '../storage/history.js'
+import type { Peer } from './peer.js'
 import type { HistoryNote, Room } from './room.js'
 
 export interface VersionTiming {
@@ -48,9 +49,10 @@ export class VersionRecorder {
     this.bursts.set(room, { startedAt: burst?.startedAt ?? now, quiet })
   }
 
-  /** A peer left: with no editor left, the burst ends now. */
-  left(room: Room): void {
-    if (this.bursts.has(room) && room.editorCount === 0) void this.automatic(room)
+  /** `peer` is leaving (still counted among the room's peers): with no editor left, the burst ends now. */
+  left(room: Room, peer: Peer): void {
+    const editorsLeft = room.editorCount - (peer.grant.role === 'view' ? 0 : 1)
+    if (this.bursts.has(room) && editorsLeft === 0) void this.automatic(room)
   }
 
   /**
