@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { connect as connectHttp2Session, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2'
+import { connect as connectHttp2Session, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket, type ClientOptions } from 'ws'
@@ -118,6 +118,8 @@ export interface Http2EventStream {
   readonly closed: Promise<void>
   /** Cancel the stream (RST_STREAM). */
   close(): void
+  /** The HTTP/2 stream itself: `pause()` it to stop reading (its flow-control window then closes). */
+  readonly raw: ClientHttp2Stream
 }
 
 export interface Http2Client {
@@ -201,6 +203,7 @@ export async function connectHttp2(url: string, ca: string): Promise<Http2Client
         },
         closed,
         close: () => stream.close(),
+        raw: stream,
       }
     },
     close: () => session.destroy(),
