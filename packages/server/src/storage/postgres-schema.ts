@@ -41,7 +41,7 @@ export const LOCK_ACTIVITY = 2
  * Migrations: entry `v` takes a database from version `v` to `v + 1`, in one transaction with the
  * version row's update. Version 0 is an empty database.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE SCHEMA cowrite;
   CREATE TABLE cowrite.schema_version (
