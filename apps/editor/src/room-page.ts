@@ -1,16 +1,21 @@
 /**
- * One room's page: header (room name, copy link, connection pill), presence bar and the editor.
+ * One room's page: header (logo back to the start page, the document's title and the room's
+ * name, Share, the room's activity in the viewer, connection pill), presence bar and the editor.
  */
 import { collabEditor, connectRoom, type ConnectionState } from '@cowrite/client'
 import { Compartment, EditorState } from '@codemirror/state'
 import { EditorView, placeholder } from '@codemirror/view'
 import { accessNotice, deniedPlaceholder } from './access-notice.js'
 import { connectionPill } from './connection-pill.js'
-import { copyLinkButton } from './copy-link.js'
 import { editorTheme } from './editor-theme.js'
+import { element } from './dom.js'
 import { loadUser } from './identity.js'
+import { viewerHref, withToken } from './links.js'
 import { presenceBar } from './presence-bar.js'
+import { rememberRoom } from './recent-rooms.js'
+import { shareMenu } from './share-menu.js'
 import { exposeForTests } from './test-hooks.js'
+import { titleField } from './title-field.js'
 
 export interface RoomPageOptions {
   room: string
@@ -19,33 +24,32 @@ export interface RoomPageOptions {
   token?: string
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag)
-  node.className = className
-  if (text !== undefined) node.textContent = text
-  return node
-}
-
 export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void {
-  const { room } = options
+  const { room, token } = options
   document.title = `${room} · Cowrite`
+  rememberRoom(room, { token })
 
-  const session = connectRoom({ url: options.server, room, token: options.token, user: loadUser() })
+  const session = connectRoom({ url: options.server, room, token, user: loadUser() })
 
   const header = element('header', 'topbar')
   const brand = element('a', 'brand', 'Cowrite')
-  brand.href = '/'
-  brand.title = 'Start a new room'
-  const title = element('h1', 'room-name', room)
-  title.title = 'Room name'
+  brand.href = withToken('/', token)
+  brand.title = 'Your rooms, and a new one'
+  const heading = element('div', 'heading')
+  const title = element('input', '')
+  const name = element('h1', 'room-name', room)
+  name.title = 'Room name'
+  heading.append(title, name)
   const actions = element('div', 'actions')
-  const copy = element('button', 'button copy-link', 'Copy link')
-  copy.type = 'button'
+  const share = element('div', '')
+  const activity = element('a', 'button activity-link', 'Activity')
+  activity.href = viewerHref(room, token)
+  activity.title = 'This room’s activity and live text in the viewer'
   const pill = element('span', '')
   pill.id = 'connection'
   const tryNow = element('button', 'button try-now')
-  actions.append(copy, pill, tryNow)
-  header.append(brand, title, actions)
+  actions.append(share, activity, pill, tryNow)
+  header.append(brand, heading, actions)
 
   const presence = element('nav', '')
   const notice = element('p', '')
@@ -72,7 +76,8 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   })
   session.onState((state) => view.dispatch({ effects: invitation.reconfigure(invite(state)) }))
 
-  copyLinkButton(copy, () => `${location.origin}/r/${encodeURIComponent(room)}`)
+  titleField(title, session, () => view.focus())
+  shareMenu(share, { session, server: options.server, token })
   connectionPill(pill, session, tryNow)
   accessNotice(notice, session)
   presenceBar(presence, session, view)

@@ -30,7 +30,7 @@ it('clicking someone in the presence bar scrolls to their cursor', async () => {
   await screenshot(ada, 'presence-scrolled-to-bob')
 }, 90_000)
 
-it('on a phone in dark mode: nothing overflows sideways, the pill and the link button stay visible, copy link copies the room URL', async () => {
+it('on a phone in dark mode: nothing overflows sideways, the pill and the Share button stay visible, Share copies the room URL', async () => {
   const context = await env.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', hasTouch: true, isMobile: true, deviceScaleFactor: 2 })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url })
   const page = await context.newPage()
@@ -42,7 +42,7 @@ it('on a phone in dark mode: nothing overflows sideways, the pill and the link b
   await screenshot(page, 'phone-dark')
 
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
-  for (const selector of ['#connection', '.copy-link', '.room-name', '.name-input']) {
+  for (const selector of ['#connection', '.share-button', '.title-input', '.room-name', '.name-input']) {
     const box = (await page.locator(selector).boundingBox())!
     expect(box.x, selector).toBeGreaterThanOrEqual(0)
     expect(box.x + box.width, selector).toBeLessThanOrEqual(390)
@@ -51,8 +51,9 @@ it('on a phone in dark mode: nothing overflows sideways, the pill and the link b
   const background = await page.evaluate(() => getComputedStyle(document.querySelector('.cm-editor')!).backgroundColor)
   expect(background).toBe('rgb(28, 29, 33)')
 
-  await page.click('.copy-link')
-  await page.waitForSelector('.copy-link[data-copied="true"]')
+  await page.click('.share-button')
+  await page.click('.share-edit')
+  await page.waitForSelector('.share-status[data-result="copied"]')
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${env.server.url}/r/a-rather-long-room-name-on-a-small-phone-screen`)
   await context.close()
 }, 90_000)

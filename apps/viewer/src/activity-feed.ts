@@ -5,7 +5,7 @@
  * carries its id (`data-id`), so what is shown can be checked against the stored log.
  */
 import type { ActivityEvent } from '@cowrite/protocol'
-import { describeAction, relativeTime, userColor, userName, type ActivityKind } from './describe.js'
+import { actor, describe, describeAction, kindOf, relativeTime, userColor, userName, type ActivityKind } from './describe.js'
 
 /** Lines kept in the page; older ones are dropped from the bottom (the log keeps them). */
 const MAX_LINES = 2000
@@ -14,6 +14,7 @@ const KINDS: Array<{ kind: ActivityKind; label: string }> = [
   { kind: 'edit', label: 'Edits' },
   { kind: 'join', label: 'Joins' },
   { kind: 'leave', label: 'Leaves' },
+  { kind: 'version', label: 'Versions' },
 ]
 
 export interface ActivityFeed {
@@ -107,7 +108,7 @@ export function activityFeed(): ActivityFeed {
       const line = document.createElement('li')
       line.className = `event event-${event.type}`
       line.dataset.id = String(event.id)
-      line.dataset.kind = event.type
+      line.dataset.kind = kindOf(event)
       line.dataset.user = name
       const color = userColor(event.user)
       line.style.setProperty('--user', color)
@@ -115,10 +116,13 @@ export function activityFeed(): ActivityFeed {
       dot.className = 'dot'
       const text = document.createElement('span')
       text.className = 'text'
-      const who = document.createElement('strong')
-      who.textContent = name
-      who.style.color = color
-      text.append(who, ` ${describeAction(event)}`)
+      if (actor(event) === null) text.append(describe(event))
+      else {
+        const who = document.createElement('strong')
+        who.textContent = name
+        who.style.color = color
+        text.append(who, ` ${describeAction(event)}`)
+      }
       if (event.type === 'edit') line.title = `#${event.id} · the document had ${event.length.toLocaleString('en')} characters after it`
       else line.title = `#${event.id}`
       line.append(dot, text, time(event.at))

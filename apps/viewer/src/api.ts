@@ -63,3 +63,8 @@ export function editorHref(context: ViewerContext, room: string): string {
   const path = `/r/${encodeURIComponent(room)}`
   return context.token ? `${path}?token=${encodeURIComponent(context.token)}` : path
 }
+
+/** The editor's start page (`/`: this browser's rooms and a new one). */
+export function startHref(context: ViewerContext): string {
+  return context.token ? `/?token=${encodeURIComponent(context.token)}` : '/'
+}

@@ -6,8 +6,13 @@
 import { colorForName } from '@cowrite/client'
 import type { ActivityEvent, ActivityUser } from '@cowrite/protocol'
 
-/** What the feed's kind filter distinguishes. */
-export type ActivityKind = 'join' | 'leave' | 'edit'
+/** What the feed's kind filter distinguishes (a restore counts as an edit). */
+export type ActivityKind = 'join' | 'leave' | 'edit' | 'version'
+
+/** The filter kind of `event`. */
+export function kindOf(event: ActivityEvent): ActivityKind {
+  return event.type === 'restore' ? 'edit' : event.type
+}
 
 /** The name shown for a user; events of a client that never said who it is read "Someone". */
 export function userName(user: ActivityUser): string {
@@ -34,31 +39,26 @@ export function describeAction(event: ActivityEvent): string {
       if (event.inserted > 0 && event.deleted > 0) return `typed ${characters(event.inserted)} and deleted ${characters(event.deleted)}`
       if (event.deleted > 0) return `deleted ${characters(event.deleted)}`
       return `typed ${characters(event.inserted)}`
+    case 'version':
+      return event.version.name ? `saved the version “${event.version.name}”` : `saved version ${event.version.id}`
+    case 'restore':
+      return `restored version ${event.version}`
   }
 }
 
-/** The whole sentence: "Ada typed 42 characters". */
+/** Who did it, for the sentence: nobody for a version recorded by itself (after a burst of editing). */
+export function actor(event: ActivityEvent): string | null {
+  return event.type === 'version' && event.user === null ? null : userName(event.user)
+}
+
+/** The whole sentence: "Ada typed 42 characters", "Version 3 saved". */
 export function describe(event: ActivityEvent): string {
-  return `${userName(event.user)} ${describeAction(event)}`
+  const who = actor(event)
+  if (who !== null) return `${who} ${describeAction(event)}`
+  return event.type === 'version' ? `Version ${event.version.id} saved` : describeAction(event)
 }
 
-const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto', style: 'short' })
-
-/** "just now", "12 sec. ago", "3 min. ago", "2 hr. ago", "yesterday", then a date. */
-export function relativeTime(at: Date | string, now: Date = new Date()): string {
-  const then = typeof at === 'string' ? new Date(at) : at
-  const seconds = Math.round((now.getTime() - then.getTime()) / 1000)
-  if (Number.isNaN(seconds)) return ''
-  if (seconds < 5) return 'just now'
-  if (seconds < 60) return relative.format(-seconds, 'second')
-  const minutes = Math.floor(seconds / 60)
-  if (minutes < 60) return relative.format(-minutes, 'minute')
-  const hours = Math.floor(minutes / 60)
-  if (hours < 24) return relative.format(-hours, 'hour')
-  const days = Math.floor(hours / 24)
-  if (days < 7) return relative.format(-days, 'day')
-  return then.toLocaleDateString('en', { day: 'numeric', month: 'short', year: then.getFullYear() === now.getFullYear() ? undefined : 'numeric' })
-}
+export { relativeTime } from '../../shared/relative-time.js'
 
 /** A size in characters for the overview: "0 chars", "1,204 chars", "12.3k chars". */
 export function sizeLabel(length: number): string {

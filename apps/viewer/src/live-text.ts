@@ -3,13 +3,15 @@
  * updates, shown by a CodeMirror view bound to the replica's text with y-codemirror.next
  * (@cowrite/client's `readOnlyText`), which replays each update into the view.
  *
+ * The replica's title (`meta` map, key `title`) is reported to the page as it changes.
+ *
  * Each `snapshot` (one per (re)connection) replaces the replica with a new one, so a server whose
  * store was wiped never leaves old text merged into the new: the view is unbound, changed only
  * in the span that differs, and bound to the new replica. Nothing is ever sent back: the viewer
  * has no socket to send on.
  */
 import { readOnlyText } from '@cowrite/client'
-import { CONTENT } from '@cowrite/protocol'
+import { CONTENT, META, summarizeTitle, TITLE } from '@cowrite/protocol'
 import { Compartment, EditorState, type ChangeSpec } from '@codemirror/state'
 import { EditorView, lineNumbers } from '@codemirror/view'
 import { fromBase64 } from 'lib0/buffer'
@@ -17,6 +19,10 @@ import * as Y from 'yjs'
 
 export interface LiveText {
   readonly view: EditorView
+  /** The document's title (`meta` map, key `title`), or null when it has none. */
+  readonly title: string | null
+  /** Call `listener` whenever the title changes. */
+  onTitle(listener: (title: string | null) => void): void
   /** Replace the replica with the document in `update` (base64 Yjs update of the whole doc). */
   snapshot(update: string): void
   /** Apply a live base64 Yjs update. */
@@ -45,6 +51,14 @@ const theme = EditorView.theme({
 
 export function liveText(parent: HTMLElement): LiveText {
   let doc = new Y.Doc()
+  let title: string | null = null
+  const titleListeners: Array<(title: string | null) => void> = []
+  const checkTitle = () => {
+    const next = summarizeTitle(doc.getMap<unknown>(META).get(TITLE))
+    if (next === title) return
+    title = next
+    for (const listener of titleListeners) listener(title)
+  }
   const binding = new Compartment()
   const view = new EditorView({
     parent,
@@ -62,6 +76,12 @@ export function liveText(parent: HTMLElement): LiveText {
 
   return {
     view,
+    get title() {
+      return title
+    },
+    onTitle(listener) {
+      titleListeners.push(listener)
+    },
     snapshot(update) {
       const next = new Y.Doc()
       Y.applyUpdate(next, fromBase64(update))
@@ -72,9 +92,11 @@ export function liveText(parent: HTMLElement): LiveText {
       view.dispatch({ changes: diff(view.state.doc.toString(), text.toString()), effects: binding.reconfigure(readOnlyText(text)) })
       doc.destroy()
       doc = next
+      checkTitle()
     },
     update(update) {
       Y.applyUpdate(doc, fromBase64(update))
+      checkTitle()
     },
     destroy() {
       view.destroy()

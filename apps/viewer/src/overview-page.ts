@@ -7,7 +7,7 @@
  */
 import { followActivity } from '@cowrite/client'
 import type { ActivityEvent, RoomSummary } from '@cowrite/protocol'
-import { ApiError, fetchRoom, fetchRooms, UNREACHABLE, viewerHref, type ViewerContext } from './api.js'
+import { ApiError, fetchRoom, fetchRooms, startHref, UNREACHABLE, viewerHref, type ViewerContext } from './api.js'
 import { connectionBadge } from './connection-badge.js'
 import { describe, relativeTime, sizeLabel, userColor } from './describe.js'
 
@@ -28,7 +28,12 @@ export function overviewPage(root: HTMLElement, context: ViewerContext): void {
   count.className = 'muted meta'
   const spacer = document.createElement('span')
   spacer.className = 'spacer'
-  header.append(title, count, spacer, badge.element)
+  const brand = document.createElement('a')
+  brand.className = 'brand'
+  brand.href = startHref(context)
+  brand.textContent = 'Cowrite'
+  brand.title = 'Your rooms in the editor, and a new one'
+  header.append(brand, title, count, spacer, badge.element)
 
   const table = document.createElement('table')
   table.className = 'rooms panel'
@@ -63,8 +68,16 @@ export function overviewPage(root: HTMLElement, context: ViewerContext): void {
         const name = document.createElement('td')
         const link = document.createElement('a')
         link.href = viewerHref(context, room.name)
-        link.textContent = room.name
+        // A room's title when it has one (a server without titles sends none), its name under it.
+        const documentTitle = room.title ?? null
+        link.textContent = documentTitle ?? room.name
         name.append(link)
+        if (documentTitle !== null) {
+          const id = document.createElement('span')
+          id.className = 'room-id'
+          id.textContent = room.name
+          name.append(id)
+        }
         const connections = document.createElement('td')
         connections.className = 'num connections'
         connections.dataset.count = String(room.connections)
@@ -152,7 +165,8 @@ export function overviewPage(root: HTMLElement, context: ViewerContext): void {
     undefined,
     {
       activity: (event) => {
-        const known = rooms.get(event.room) ?? row({ name: event.room, connections: 0, length: 0, updatedAt: null })
+        const unknown = { name: event.room, connections: 0, length: 0, updatedAt: null, title: null }
+        const known = rooms.get(event.room) ?? row(unknown)
         known.lastAt = Math.max(known.lastAt, Date.parse(event.at))
         known.last = event
         if (event.type === 'edit') known.length = event.length

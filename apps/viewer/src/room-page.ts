@@ -35,9 +35,18 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   const back = document.createElement('a')
   back.href = viewerHref(context)
   back.className = 'back'
-  back.textContent = '← All rooms'
+  back.textContent = '← Rooms'
+  back.title = 'All rooms'
   const title = document.createElement('h1')
+  title.className = 'room-title'
   title.textContent = room
+  const roomName = document.createElement('span')
+  roomName.className = 'room-name'
+  roomName.hidden = true
+  roomName.textContent = room
+  const heading = document.createElement('div')
+  heading.className = 'heading'
+  heading.append(title, roomName)
   const meta = document.createElement('span')
   meta.className = 'muted meta'
   const open = document.createElement('a')
@@ -46,7 +55,7 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   open.textContent = 'Open in editor'
   const spacer = document.createElement('span')
   spacer.className = 'spacer'
-  header.append(back, title, meta, spacer, badge.element, open)
+  header.append(back, heading, meta, spacer, badge.element, open)
 
   const banner = document.createElement('div')
   banner.className = 'banner'
@@ -86,6 +95,12 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   root.replaceChildren(header, banner, main)
 
   const text = liveText(textHost)
+  // The document's title, from the replica, with the room's name under it once there is one.
+  text.onTitle((documentTitle) => {
+    title.textContent = documentTitle ?? room
+    roomName.hidden = documentTitle === null
+    document.title = `${documentTitle ?? room} · Cowrite viewer`
+  })
   // The header's numbers: connections from the latest room info, the size also from each edit.
   let connections: number | null = null
   let length = 0

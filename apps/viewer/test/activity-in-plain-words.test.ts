@@ -22,6 +22,9 @@ group('plain words', () => {
     [edit(5, 1), 'Ada typed 5 characters and deleted 1 character'],
     [edit(12_345, 0), 'Ada typed 12,345 characters'],
     [{ ...base, type: 'join', user: null }, 'Someone joined'],
+    [{ ...base, type: 'version', user: null, version: { id: 3, name: null, at: base.at } }, 'Version 3 saved'],
+    [{ ...base, type: 'version', user: ada, version: { id: 4, name: 'Draft', at: base.at } }, 'Ada saved the version “Draft”'],
+    [{ ...base, type: 'restore', user: ada, version: 3, inserted: 1, deleted: 2, length: 5 }, 'Ada restored version 3'],
   ])('%o reads %s', (event, words) => {
     expect(describe(event)).toBe(words)
   })
