@@ -19,7 +19,7 @@ import { waitUntil } from './helpers/wait.js'
 const scope = useScope()
 
 /** The certificate a new TLS connection to `port` is shown, as its SHA-256 fingerprint, and the protocol ALPN chose. */
-function presented(port: number, ca: string[]): Promise<{ fingerprint: string; alpn: string | false }> {
+function presented(port: number, ca: string[]): Promise<{ fingerprint: string; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost', ALPNProtocols: ['h2', 'http/1.1'] }, () => {
       const answer = { fingerprint: socket.getPeerCertificate().fingerprint256, alpn: socket.alpnProtocol }

@@ -9,7 +9,7 @@
  * under HTTP/2 no `Connection` header, and the SSE headers of the contract. Over HTTP/1.1 (a
  * client that offers only `http/1.1`): the same routes, SSE with its `Connection: keep-alive`.
  */
-import { request as httpsRequest } from 'node:https'
+import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { WebsocketProvider } from 'y-websocket'
@@ -52,9 +52,11 @@ function stockClient(wssUrl: string, room: string, name: string): { doc: Y.Doc; 
 }
 
 /** GET over HTTP/1.1 on TLS (ALPN offers `http/1.1` only); `stream` resolves at the headers. */
-function http1Get(url: string, path: string, { stream = false } = {}): Promise<{ status: number; headers: Record<string, unknown>; alpn: string | false; body: string }> {
+function http1Get(url: string, path: string, { stream = false } = {}): Promise<{ status: number; headers: Record<string, unknown>; alpn: string | false | null; body: string }> {
+  // Handed on to tls.connect (agent: false), which takes ALPNProtocols; https's types leave it out.
+  const options: RequestOptions & { ALPNProtocols: string[] } = { ca: certificate.pem, ALPNProtocols: ['http/1.1'], agent: false }
   return new Promise((resolve, reject) => {
-    const request = httpsRequest(url + path, { ca: certificate.pem, ALPNProtocols: ['http/1.1'], agent: false }, (response) => {
+    const request = httpsRequest(url + path, options, (response) => {
       const alpn = (response.socket as import('node:tls').TLSSocket).alpnProtocol
       const answer = { status: response.statusCode ?? 0, headers: response.headers, alpn, body: '' }
       if (stream) {
