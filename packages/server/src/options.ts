@@ -7,7 +7,6 @@ import type { VersionTiming } from './rooms/version-recorder.js'
 import type { AwarenessLimits } from './rooms/awareness-relay.js'
 import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
-import type { TlsFiles } from './http/tls.js'
 
 export interface ServerOptions {
   /**
@@ -21,9 +20,9 @@ export interface ServerOptions {
    * Serve HTTPS on the port: paths of a PEM certificate (its chain may follow it in the file) and
    * of its PEM private key. Every HTTP route is then served over HTTP/2 and HTTP/1.1, WebSockets
    * as `wss://` over HTTP/1.1; `reloadTls()` reads the files again. Unusable files reject
-   * `createServer` with a message naming the file. Default: plain HTTP.
+   * `createServer` with a message naming the file. Default: plain HTTP. (http/tls.ts's `TlsFiles`.)
    */
-  tls?: TlsFiles
+  tls?: { cert: string; key: string }
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string
   /** Port; 0 picks a free one. Default 1234. */
