@@ -1,9 +1,10 @@
 /**
  * Certificate files that cannot be served refuse the start with one plain line naming the file
  * and what is wrong (exit 1, nothing listening): a missing file, a directory, a file that is not
- * PEM, a key given as the certificate, a certificate with another certificate's key. The
- * environment variables work like the flags, and a flag wins over its variable.
+ * PEM, a key given as the certificate, a certificate with another certificate's key, a key with a
+ * passphrase. The environment variables work like the flags, and a flag wins over its variable.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -23,6 +24,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cowrite-tls-bad-'))
   writeFileSync(join(dir, 'garbage.pem'), 'hello, not a certificate\n')
   writeFileSync(join(dir, 'truncated.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  execFileSync('openssl', ['pkcs8', '-topk8', '-in', good.keyFile, '-out', join(dir, 'encrypted.pem'), '-passout', 'pass:secret'])
 })
 afterAll(() => {
   for (const path of [good && dirname(good.certFile), other && dirname(other.certFile), dir]) if (path) rmSync(path, { recursive: true, force: true })
@@ -38,6 +40,7 @@ describe('unusable TLS files', () => {
     ['the key as the certificate', () => [good.keyFile, good.keyFile], /key\.pem is not a PEM certificate/],
     ['the certificate as the key', () => [good.certFile, good.certFile], /TLS private key .*cert\.pem is not a PEM private key/],
     ['another certificate’s key', () => [good.certFile, other.keyFile], /cannot be used together/],
+    ['a key with a passphrase', () => [good.certFile, join(dir, 'encrypted.pem')], /encrypted\.pem is encrypted: give the server an unencrypted key/],
   ])('refuses %s at start with exit 1', async (_, files, message) => {
     const [cert, key] = files()
     const { code, stdout, stderr } = await runCowrite(['serve', '--port', '0', '--storage', 'memory', '--tls-cert', cert!, '--tls-key', key!])

@@ -34,6 +34,10 @@ export class TlsFilesError extends Error {}
  */
 export async function readCertificate(files: TlsFiles): Promise<Certificate> {
   const [cert, key] = await Promise.all([readPem(files.cert, 'certificate', 'CERTIFICATE'), readPem(files.key, 'private key', 'PRIVATE KEY')])
+  // A key with a passphrase: the server has no way to ask for it.
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString('latin1'))) {
+    throw new TlsFilesError(`TLS private key ${files.key} is encrypted: give the server an unencrypted key (readable by its user only)`)
+  }
   let leaf: X509Certificate
   try {
     leaf = new X509Certificate(cert)
