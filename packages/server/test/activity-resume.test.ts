@@ -18,14 +18,14 @@ import { openSse } from './helpers/sse.js'
 const scope = useScope()
 const user = { name: 'Grace', color: '#3366ff' }
 
-/** Join, edit and leave `room` once: three stored events. */
+/** Join, edit and leave `room` once: four stored events (the last editor leaving records a version). */
 async function visit(server: TestServer, room: string, text = 'x'): Promise<void> {
   const all = await openSse(scope, `${server.url}/api/activity?tail=0`)
   const client = await connectClient(scope, server.wsUrl, room, { user })
   client.text.insert(0, text)
   await all.waitFor(`the edit in ${room}`, (events) => events.some((e) => e.type === 'edit'))
   client.destroy()
-  await all.waitFor(`the leave of ${room}`, (events) => events.some((e) => e.type === 'leave'))
+  await all.waitFor(`the leave of ${room} and its version`, (events) => events.some((e) => e.type === 'leave') && events.some((e) => e.type === 'version'))
   all.close()
 }
 
@@ -47,7 +47,7 @@ describe('activity resume', () => {
     await visit(server, 'two')
     const all = await history(server, '/api/rooms/one/activity?tail=1000')
     const everything = await history(server, '/api/activity?tail=1000')
-    expect(all.map((e) => e.type)).toEqual(['join', 'edit', 'leave'])
+    expect(all.map((e) => e.type)).toEqual(['join', 'edit', 'leave', 'version'])
     expect(everything.filter((e) => e.room === 'one')).toEqual(all)
     const ids = everything.map((e) => e.id)
     expect(ids).toEqual([...ids].sort((a, b) => a - b))
@@ -66,7 +66,7 @@ describe('activity resume', () => {
     await visit(server, 'tail')
     await visit(server, 'tail')
     const everything = await history(server, '/api/activity?tail=1000')
-    expect(everything).toHaveLength(6)
+    expect(everything).toHaveLength(8)
     expect(await history(server, '/api/activity?tail=2')).toEqual(everything.slice(-2))
     expect(await history(server, '/api/activity')).toEqual(everything)
     expect(await history(server, '/api/activity?tail=0')).toEqual([])
@@ -97,7 +97,7 @@ describe('activity resume', () => {
     const second = await startServer(scope, { storage: createSqliteStorage({ path }), activity: { joinWaitMs: 20 }, heartbeatMs: 20 })
     await visit(second, 'durable', 'after')
     const resumed = await history(second, `/api/rooms/durable/activity?lastEventId=${before.at(-1)!.id}`)
-    expect(resumed.map((e) => e.type)).toEqual(['join', 'edit', 'leave'])
+    expect(resumed.map((e) => e.type)).toEqual(['join', 'edit', 'leave', 'version'])
     expect(resumed[0]!.id).toBeGreaterThan(before.at(-1)!.id)
     const everything = await history(second, '/api/rooms/durable/activity?tail=1000')
     expect(everything).toEqual([...before, ...resumed])
