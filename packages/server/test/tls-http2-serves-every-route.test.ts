@@ -5,8 +5,8 @@
  *
  * Over one HTTP/2 connection: `/healthz`, `/api/rooms`, the viewer's page and a compressed asset,
  * and eight activity streams at once, all receiving a stock client's join and edit as they
- * happen (eight streams on one connection is what lifts the browser's six-connection limit);
- * under HTTP/2 no `Connection` header, and the SSE headers of the contract. Over HTTP/1.1 (a
+ * happen (eight streams on one connection is what lifts the browser's six-connection limit), and
+ * forgotten once cancelled; under HTTP/2 no `Connection` header, and the SSE headers of the contract. Over HTTP/1.1 (a
  * client that offers only `http/1.1`): the same routes, SSE with its `Connection: keep-alive`.
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https'
@@ -126,6 +126,11 @@ describe('HTTPS', () => {
     expect(text.body).toBe('over HTTP/2')
     // Still one connection: every answer above came over the session opened first.
     expect(client.session.closed).toBe(false)
+
+    // A stream the reader cancels (RST_STREAM) is forgotten at once; the connection carries on.
+    for (const stream of streams) stream.close()
+    await Promise.all(streams.map((stream) => stream.closed))
+    await waitUntil('no activity streams are left', async () => readMetric((await client.get('/metrics')).body, 'cowrite_sse_subscribers') === 0)
   })
 
   it('serves HTTP/1.1 on the same port to a client without HTTP/2', async () => {
