@@ -3,11 +3,13 @@
  * HTTP/1.1 on TLS, a target that does not parse is a 400, headers past Node's limit a 431 and a
  * request line the parser refuses a 400, each with a JSON reason; over HTTP/2, the same target is
  * a 400 with JSON, and a header block past HTTP/2's advertised limit is refused by the HTTP/2
- * layer (the stream is reset, no answer). Through all of it the process stays up and a stock
+ * layer (the stream is reset, no answer); a connection that chose HTTP/2 and sends no preface, and
+ * plain HTTP on the TLS port, are closed. Through all of it the process stays up and a stock
  * HTTP/2 client carries on.
  */
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectHttp2, makeCertificate, type TestCertificate } from '@cowrite/testing'
@@ -71,6 +73,28 @@ describe('hostile requests over HTTPS', () => {
     expect(JSON.parse(badTarget.body).error).toMatch(/malformed request target/)
     // 100 KiB of one header: past the 64 KiB header list HTTP/2 advertises.
     await expect(h2.get('/healthz', { 'x-big': 'a'.repeat(100_000) })).rejects.toThrow()
+
+    // Not HTTP/2 after choosing it (no connection preface), and plain HTTP on the TLS port: each
+    // connection ends, nothing else does.
+    await new Promise<void>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: certificate.pem, servername: 'localhost', ALPNProtocols: ['h2'] }, () => {
+        expect(socket.alpnProtocol).toBe('h2')
+        socket.write(Buffer.alloc(4096, 0xff))
+      })
+      scope.defer(() => socket.destroy())
+      socket.on('error', () => {})
+      socket.on('close', () => resolve())
+      socket.setTimeout(10_000, () => reject(new Error('the server kept a connection that sent no HTTP/2 preface')))
+      socket.resume()
+    })
+    await new Promise<void>((resolve, reject) => {
+      const socket = tcpConnect({ host: '127.0.0.1', port: server.port }, () => socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n'))
+      scope.defer(() => socket.destroy())
+      socket.on('error', () => {})
+      socket.on('close', () => resolve())
+      socket.setTimeout(10_000, () => reject(new Error('the server kept a plain-HTTP connection on its TLS port')))
+      socket.resume()
+    })
 
     const fresh = await connectHttp2(server.url, certificate.pem)
     scope.defer(() => fresh.close())
