@@ -82,11 +82,15 @@ describe('a room\'s history', () => {
       for (const version of versions) expect(version.authors).toEqual([{ name: 'Ada', color: '#0090ff' }])
     }
     await check('before the restart')
+    ada.doc.getMap('meta').set('title', 'The story')
+    await waitUntil('the title is stored', () => storage.db.prepare('SELECT title FROM rooms').pluck().get() === 'The story')
 
     ada.destroy()
     await server.close()
     storage = openStore(path)
     server = await startServer(scope, { storage })
+    // The stored summary, before anything loads the room again.
+    expect((await server.get('/api/rooms')).json()).toEqual([expect.objectContaining({ name: 'story', connections: 0, title: 'The story' })])
     await check('after the restart')
   })
 

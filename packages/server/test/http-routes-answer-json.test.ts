@@ -21,12 +21,14 @@ describe('HTTP routes', () => {
     expect((await server.get('/api/rooms')).json()).toEqual([])
     const ada = await connectClient(scope, server.wsUrl, 'notes', { user: { name: 'Ada', color: '#f00' } })
     ada.text.insert(0, 'héllo 😀')
+    // Summaries show the title on one line.
+    ada.doc.getMap('meta').set('title', '  Meeting\n  notes ')
     await waitUntil('the server has the text', async () => (await server.get('/api/rooms/notes/text')).text === 'héllo 😀')
 
     const text = await server.get('/api/rooms/notes/text')
     expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8')
     const rooms = (await server.get('/api/rooms')).json<Array<Record<string, unknown>>>()
-    expect(rooms).toEqual([{ name: 'notes', connections: 1, length: 'héllo 😀'.length, updatedAt: expect.any(String) }])
+    expect(rooms).toEqual([{ name: 'notes', connections: 1, length: 'héllo 😀'.length, updatedAt: expect.any(String), title: 'Meeting notes' }])
     expect(Number.isNaN(Date.parse(rooms[0]!.updatedAt as string))).toBe(false)
     await waitUntil('the room lists Ada', async () => (await server.get('/api/rooms/notes')).json<{ users: unknown[] }>().users.length === 1)
     expect((await server.get('/api/rooms/notes')).json()).toEqual({
@@ -35,6 +37,7 @@ describe('HTTP routes', () => {
       users: [{ name: 'Ada', color: '#f00' }],
       length: 'héllo 😀'.length,
       updatedAt: expect.any(String),
+      title: 'Meeting notes',
     })
 
     const metrics = await server.get('/metrics')

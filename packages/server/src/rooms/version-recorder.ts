@@ -30,6 +30,9 @@ export class VersionRecorder {
   private readonly bursts = new Map<Room, Burst>()
   /** Recordings in flight, awaited at close. */
   private readonly recording = new Set<Promise<unknown>>()
+  /** Recordings waiting for their room's updates to be stored: refused at close, which stores no more. */
+  private readonly waiting = new Set<(error: Error) => void>()
+  private closing = false
 
   constructor(
     private readonly history: HistoryStore,
@@ -61,7 +64,7 @@ export class VersionRecorder {
    */
   record(room: Room, name: string | null, user: ActivityUser): Promise<StoredVersion | undefined> {
     this.endBurst(room)
-    const run = new Promise<void>((resolve) => room.whenStored(resolve))
+    const run = this.stored(room)
       .then(() => this.history.recordVersion(room.name, name))
       .then((version) => {
         if (version) this.note(room, { type: 'version', version: { id: version.id, name: version.name, at: new Date(version.at).toISOString() } }, user)
@@ -72,10 +75,28 @@ export class VersionRecorder {
     return run
   }
 
-  /** Record the open bursts (shutdown) and wait for every recording. */
+  /**
+   * Record the open bursts (shutdown, once the commit queue has stored all it could) and wait for
+   * every recording; one whose room still holds unstored updates is given up, not waited for.
+   */
   async close(): Promise<void> {
+    this.closing = true
     for (const room of [...this.bursts.keys()]) void this.automatic(room)
+    for (const refuse of this.waiting) refuse(new Error('updates left unstored at shutdown'))
     while (this.recording.size > 0) await Promise.allSettled(this.recording)
+  }
+
+  /** Resolves once everything applied to the room is stored. */
+  private stored(room: Room): Promise<void> {
+    if (room.isStored) return Promise.resolve()
+    if (this.closing) return Promise.reject(new Error('updates left unstored at shutdown'))
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.add(reject)
+      room.whenStored(() => {
+        this.waiting.delete(reject)
+        resolve()
+      })
+    })
   }
 
   private async automatic(room: Room): Promise<void> {
