@@ -132,7 +132,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     // 'close'), and sse.ts takes the Http2Stream itself where the two differ.
     routes(request as IncomingMessage, response as ServerResponse)
   }
-  const http = tls?.server ?? createHttpServer(handleRequest)
+  const plain = tls ? undefined : createHttpServer(handleRequest)
+  const http = tls?.server ?? plain!
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessage ?? DEFAULTS.maxMessage, perMessageDeflate: false })
   const handleUpgrade = createUpgradeHandler({
     wss,
@@ -208,8 +209,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     await stopFollowing?.()
     hub.close()
     wss.close()
-    if (tls) tls.closeAllConnections()
-    else (http as ReturnType<typeof createHttpServer>).closeAllConnections()
+    // node:http2 has no closeAllConnections: the TLS server tracks its sockets itself.
+    plain?.closeAllConnections()
+    tls?.closeAllConnections()
     await stopped
     await redis?.close()
     await storage.close()
