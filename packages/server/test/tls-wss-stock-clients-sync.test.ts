@@ -3,7 +3,8 @@
  * `ws`'s, told to trust the test certificate and nothing else) sync a document and see each
  * other's presence through the real CLI; a client that does not trust the certificate is refused
  * by its own TLS check, so the socket really is TLS. Refusals keep their JSON answers over TLS (an
- * invalid room name: 400), and SIGTERM closes `wss://` sockets with 1001 and exits 0.
+ * invalid room name: 400), and SIGTERM closes `wss://` sockets with 1001, ends HTTP/2 activity
+ * streams and exits 0.
  */
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -13,7 +14,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONTENT } from '@cowrite/protocol'
-import { makeCertificate, trustingWebSocket, type TestCertificate } from '@cowrite/testing'
+import { connectHttp2, makeCertificate, trustingWebSocket, type TestCertificate } from '@cowrite/testing'
 import { startCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
 import { nextEvent, waitUntil } from './helpers/wait.js'
@@ -85,11 +86,16 @@ describe('wss://', () => {
     expect(refused.status).toBe(400)
     expect(JSON.parse(refused.body)).toEqual({ error: 'invalid room name "..bad"' })
 
-    // Shutdown: the wss:// sockets are closed with 1001 and the process exits 0.
+    // Shutdown: the wss:// sockets are closed with 1001, an HTTP/2 activity stream ends, and the
+    // process exits 0.
+    const follower = await connectHttp2(server.url, certificate.pem)
+    scope.defer(() => follower.close())
+    const stream = await follower.stream('/api/rooms/secure/activity')
     const ws = ada.provider.ws as unknown as WebSocket
     const closed = nextEvent<[number]>(ws, 'close', 10_000)
     await server.stop()
     expect((await closed)[0]).toBe(1001)
+    await stream.closed
     expect((await server.exited).code).toBe(0)
   })
 })
