@@ -24,4 +24,4 @@ export {
 export { MAX_USER_NAME_LENGTH, capUserName, readAwarenessUser, readUserColor } from './user.js'
 export { CONTENT, MAX_TITLE_LENGTH, META, TITLE, summarizeTitle } from './document.js'
 export { DEFAULT_ACTIVITY_RETENTION, DEFAULT_ACTIVITY_TAIL } from './defaults.js'
-export type { ErrorBody, HealthBody, Role, RoomInfo, RoomSummary, ShareRequest, ShareResponse, Version } from './rest.js'
+export type { ChangedPart, ErrorBody, HealthBody, Role, RoomInfo, RoomSummary, ShareRequest, ShareResponse, Version, VersionChanges } from './rest.js'

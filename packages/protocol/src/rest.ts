@@ -72,3 +72,20 @@ export interface Version {
   /** Length of the text at this version. */
   length: number
 }
+
+/** One run of a version's text: unchanged since the previous version, or inserted or deleted by `author`. */
+export interface ChangedPart {
+  text: string
+  change: 'kept' | 'inserted' | 'deleted'
+  /** Who inserted or deleted it (null: unknown, and always for `kept`). */
+  author: ActivityUser
+}
+
+/** `GET /api/rooms/<room>/changes?version=<id>`: a version's text with what changed since the previous version marked. */
+export interface VersionChanges {
+  version: Version
+  /** The version compared against; null for the room's first (then everything is inserted). */
+  previous: Version | null
+  /** The text in order, deleted runs where they were. */
+  parts: ChangedPart[]
+}

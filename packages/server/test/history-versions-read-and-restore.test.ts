@@ -9,7 +9,7 @@
 import { join } from 'node:path'
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
-import type { ActivityEvent, RestoreEvent, SnapshotEvent, UpdateEvent, Version, VersionEvent } from '@cowrite/protocol'
+import type { ActivityEvent, RestoreEvent, SnapshotEvent, UpdateEvent, Version, VersionChanges, VersionEvent } from '@cowrite/protocol'
 import { signToken } from '../src/auth/tokens.js'
 import { createSqliteStorage, type SqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient, type StockClient } from './helpers/client.js'
@@ -166,6 +166,44 @@ describe('a room\'s history', () => {
     await waitUntil('stored', async () => (await get('/api/rooms/team/text')).text === guest.text.toString())
     const second = (await post(server, '/api/rooms/team/versions', { name: 'Grace only' }, adaToken)).json<Version>()
     expect(second.authors).toEqual([{ name: 'Grace', color: '#ffb224' }])
+  })
+
+  it('marks what changed since the previous version, insertions and deletions, each with its author', async () => {
+    const server = await startServer(scope)
+    const ada = await connectClient(scope, server.wsUrl, 'diff', { user: { name: 'Ada', color: '#e5484d' } })
+    const bob = await connectClient(scope, server.wsUrl, 'diff', { user: { name: 'Bob', color: '#30a46c' } })
+    ada.text.insert(0, 'Hello there, friend')
+    await waitUntil('Bob has it', () => bob.text.length === 19, { on: [[bob.doc, 'update']] })
+    await stored(server, 'diff', ada)
+    const first = (await post(server, '/api/rooms/diff/versions', { name: 'One' })).json<Version>()
+    bob.text.delete(6, 'there'.length)
+    bob.text.insert(6, 'world')
+    await waitUntil('Ada has it', () => ada.text.toString() === 'Hello world, friend', { on: [[ada.doc, 'update']] })
+    ada.text.insert(ada.text.length, '!')
+    await waitUntil('Bob has it', () => bob.text.toString() === 'Hello world, friend!', { on: [[bob.doc, 'update']] })
+    await stored(server, 'diff', ada)
+    const second = (await post(server, '/api/rooms/diff/versions', { name: 'Two' })).json<Version>()
+
+    const changes = (await server.get(`/api/rooms/diff/changes?version=${second.id}`)).json<VersionChanges>()
+    expect(changes.version.id).toBe(second.id)
+    expect(changes.previous?.id).toBe(first.id)
+    const join = (kinds: string[]) => changes.parts.filter((part) => kinds.includes(part.change)).map((part) => part.text).join('')
+    expect(join(['kept', 'inserted']), 'the version\'s text').toBe('Hello world, friend!')
+    expect(join(['kept', 'deleted']), 'the previous version\'s text').toBe('Hello there, friend')
+    const marked = changes.parts.filter((part) => part.change !== 'kept').map(({ text, change, author }) => ({ text, change, author: author?.name }))
+    expect(marked).toEqual(
+      expect.arrayContaining([
+        { text: 'there', change: 'deleted', author: 'Bob' },
+        { text: 'world', change: 'inserted', author: 'Bob' },
+        { text: '!', change: 'inserted', author: 'Ada' },
+      ]),
+    )
+    expect(marked).toHaveLength(3)
+    // The first version: everything inserted, by Ada.
+    const initial = (await server.get(`/api/rooms/diff/changes?version=${first.id}`)).json<VersionChanges>()
+    expect(initial.previous).toBeNull()
+    expect(initial.parts).toEqual([{ text: 'Hello there, friend', change: 'inserted', author: { name: 'Ada', color: '#e5484d' } }])
+    expect((await server.get('/api/rooms/diff/changes?version=77')).status).toBe(404)
   })
 
   it('records an automatic version each time a burst of editing goes quiet', async () => {

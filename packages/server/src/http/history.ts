@@ -4,13 +4,14 @@
  * History is only ever added to: a restore is a change like any other, followed by a version.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Version } from '@cowrite/protocol'
+import type { Version, VersionChanges } from '@cowrite/protocol'
 import { actingUser, type Grant } from '../auth/authorize.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import { textOf } from '../rooms/stored-text.js'
 import { Writer } from '../rooms/writer.js'
 import { publicVersion, type StoredVersion } from '../storage/history.js'
 import type { Storage } from '../storage/storage.js'
+import { attributedChanges } from '../storage/version-diff.js'
 import { readJsonObject } from './body.js'
 import { HttpError } from './http-error.js'
 import { sendJson } from './json.js'
@@ -91,6 +92,22 @@ export function createHistoryRoutes({ registry, storage, maxBody }: HistoryConte
       const text = await textAt(room, upto)
       response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
       response.end(text)
+    },
+
+    /**
+     * `GET …/changes?version=`: the version's text with what changed since the previous version
+     * marked and attributed (beyond design.md: what the viewer's History panel shows).
+     */
+    async changes(response: ServerResponse, room: string, url: URL): Promise<void> {
+      await existing(room)
+      const version = await versionOf(room, url.searchParams.get('version'))
+      const versions = await history.versions(room)
+      const previous = versions.find((other) => other.id < version.id) ?? null
+      const after = previous?.upto ?? 0
+      const base = await history.stateAt(room, after)
+      const parts = attributedChanges(base, await history.changesBetween(room, after, version.upto))
+      const body: VersionChanges = { version: publicVersion(version), previous: previous && publicVersion(previous), parts }
+      sendJson(response, 200, body)
     },
 
     /** `POST …/versions` `{ "name": "…" }`: the current state, named. */

@@ -134,6 +134,7 @@ export function createRoutes(context: RoutesContext) {
       GET: { role: 'view', handle: ({ response, room }) => history.list(response, room) },
       POST: { role: 'edit', handle: ({ request, response, room, grant }) => history.name(request, response, room, grant) },
     },
+    changes: { GET: { role: 'view', handle: ({ response, room, url }) => history.changes(response, room, url) } },
     restore: { POST: { role: 'edit', handle: ({ request, response, room, grant }) => history.restore(request, response, room, grant) } },
     activity: { GET: { role: 'view', handle: ({ request, response, room, url, grant }) => activity(request, response, room, url, grant) } },
     share: {

@@ -13,6 +13,7 @@
  * at most about one checkpoint's worth of bytes.
  */
 import type { ActivityUser, Version } from '@cowrite/protocol'
+import type { Change } from './storage.js'
 
 /** Bytes of changes after which a room's first checkpoint is written (and the least between two). */
 export const CHECKPOINT_MIN_BYTES = 64 * 1024
@@ -35,6 +36,8 @@ export interface HistoryStore {
    * `upto` (a checkpoint, then the changes after it up to `upto`); [] for 0.
    */
   stateAt(room: string, upto: number): Promise<Uint8Array[]>
+  /** The room's changes with ids in (`after`, `upto`], oldest first, with their authors. */
+  changesBetween(room: string, after: number, upto: number): Promise<Change[]>
   /** Id of the room's last change stored at or before `at` (ms since the epoch); 0 if none. */
   changeAt(room: string, at: number): Promise<number>
   /**

@@ -60,6 +60,9 @@ export function createMemoryHistory(): MemoryHistory {
       const history = rooms.get(room)
       return history && upto > 0 ? stateAt(history, upto) : []
     },
+    async changesBetween(room, after, upto) {
+      return (rooms.get(room)?.changes ?? []).filter(({ id }) => id > after && id <= upto).map(({ update, author }) => ({ update, author }))
+    },
     async changeAt(room, at) {
       return rooms.get(room)?.changes.findLast((change) => change.at <= at)?.id ?? 0
     },

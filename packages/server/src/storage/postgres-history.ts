@@ -93,6 +93,13 @@ export function createPostgresHistory(pool: Pool, compactor: Compactor, log?: Lo
     async stateAt(room, upto) {
       return upto <= 0 ? [] : (await readState(room, upto)).updates
     },
+    async changesBetween(room, after, upto) {
+      const { rows } = await pool.query<{ name: string | null; color: string | null; data: Buffer }>(
+        'SELECT author_name AS name, author_color AS color, data FROM cowrite.changes WHERE room = $1 AND id > $2 AND id <= $3 ORDER BY id',
+        [room, after, upto],
+      )
+      return rows.map(({ name, color, data }) => ({ update: data, author: name === null ? null : { name, color } }))
+    },
     async changeAt(room, at) {
       const { rows } = await pool.query<{ id: string }>(
         'SELECT id FROM cowrite.changes WHERE room = $1 AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1',

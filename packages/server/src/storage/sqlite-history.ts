@@ -76,6 +76,9 @@ export function createSqliteHistory(db: Database.Database, compactor: Compactor,
   const selectAuthors = db.prepare<[string, number, number], { name: string | null; color: string | null }>(
     'SELECT author_name AS name, author_color AS color FROM changes WHERE room = ? AND id > ? AND id <= ? ORDER BY id',
   )
+  const selectAuthored = db.prepare<[string, number, number], { name: string | null; color: string | null; data: Buffer }>(
+    'SELECT author_name AS name, author_color AS color, data FROM changes WHERE room = ? AND id > ? AND id <= ? ORDER BY id',
+  )
   const selectLength = db.prepare<[string], { length: number }>('SELECT length FROM rooms WHERE name = ?')
   const selectVersions = db.prepare<[string], VersionRow>('SELECT id, upto, at, name, authors, length FROM versions WHERE room = ? ORDER BY id DESC')
   const selectVersion = db.prepare<[string, number], VersionRow>('SELECT id, upto, at, name, authors, length FROM versions WHERE room = ? AND id = ?')
@@ -148,6 +151,9 @@ export function createSqliteHistory(db: Database.Database, compactor: Compactor,
     close: () => checkpoints.close(),
     async stateAt(room, upto) {
       return upto <= 0 ? [] : stateAt(room, upto).updates
+    },
+    async changesBetween(room, after, upto) {
+      return selectAuthored.all(room, after, upto).map(({ name, color, data }) => ({ update: data, author: name === null ? null : { name, color } }))
     },
     async changeAt(room, at) {
       return selectChangeAt.get(room, at)?.id ?? 0
