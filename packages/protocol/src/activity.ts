@@ -1,7 +1,7 @@
 /**
  * Activity events: what the server tells read-only viewers over Server-Sent Events.
  *
- * Stored events (`join`, `leave`, `edit`, `version`, `restore`) carry an `id` from one strictly increasing sequence over
+ * Stored events (`join`, `leave`, `edit`, `version`, `restore`, `deleted`) carry an `id` from one strictly increasing sequence over
  * all rooms and travel as
  *
  *   id: <id>
@@ -54,8 +54,16 @@ export interface RestoreEvent extends StoredBase {
   length: number
 }
 
+/**
+ * `user` deleted the room: its document and history are gone, and the name now stands for a new,
+ * empty room. Clients showing it should say so rather than keep a stale copy.
+ */
+export interface DeletedEvent extends StoredBase {
+  type: 'deleted'
+}
+
 /** An event of the stored activity log. */
-export type ActivityEvent = JoinEvent | LeaveEvent | EditEvent | VersionEvent | RestoreEvent
+export type ActivityEvent = JoinEvent | LeaveEvent | EditEvent | VersionEvent | RestoreEvent | DeletedEvent
 
 /** An activity event before the log has given it an id. */
 export type NewActivityEvent =
@@ -64,6 +72,7 @@ export type NewActivityEvent =
   | Omit<EditEvent, 'id'>
   | Omit<VersionEvent, 'id'>
   | Omit<RestoreEvent, 'id'>
+  | Omit<DeletedEvent, 'id'>
 
 /** The whole document as a base64 Yjs update, sent once per `?doc=1` (re)connection. */
 export interface SnapshotEvent {
@@ -94,7 +103,7 @@ export interface ResetEvent {
 /** Anything that can arrive on an activity stream. */
 export type StreamEvent = ActivityEvent | SnapshotEvent | UpdateEvent | ResetEvent
 
-export const ACTIVITY_TYPES = ['join', 'leave', 'edit', 'version', 'restore'] as const
+export const ACTIVITY_TYPES = ['join', 'leave', 'edit', 'version', 'restore', 'deleted'] as const
 export const STREAM_EVENT_TYPES = [...ACTIVITY_TYPES, 'snapshot', 'update', 'reset'] as const
 
 export type StreamEventType = StreamEvent['type']
@@ -142,6 +151,7 @@ export function decodeStreamEvent(type: string, data: string): StreamEvent {
       break
     case 'join':
     case 'leave':
+    case 'deleted':
       expectStored()
       break
     case 'version': {

@@ -23,6 +23,8 @@ export const CloseCode = {
   tokenExpired: 4401,
   /** A `view` connection kept sending document updates. */
   viewOnly: 4403,
+  /** The room was deleted (`DELETE /api/rooms/<room>`); the stock client does not reconnect. */
+  roomDeleted: 4404,
 } as const
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]

@@ -9,6 +9,7 @@ export {
   isActivityEvent,
   type ActivityEvent,
   type ActivityUser,
+  type DeletedEvent,
   type EditEvent,
   type JoinEvent,
   type LeaveEvent,

@@ -25,6 +25,8 @@ const EVENTS: Array<[string, StreamEvent]> = [
   ['a named version', { id: 7, room: 'notes', at, type: 'version', user: { name: 'Ada', color: null }, version: { id: 3, name: 'Draft "1"', at } }],
   ['an automatic version', { id: 8, room: 'notes', at, type: 'version', user: null, version: { id: 4, name: null, at } }],
   ['a restore', { id: 9, room: 'notes', at, type: 'restore', user: { name: 'Bob', color: '#0090ff' }, version: 3, inserted: 4, deleted: 9, length: 40 }],
+  ['a room deleted by an admin', { id: 11, room: 'notes', at, type: 'deleted', user: { name: 'Root', color: null } }],
+  ['a room deleted with auth off', { id: 12, room: 'old.notes', at, type: 'deleted', user: null }],
   ['an edit after the per-subscriber events', { id: 10, room: 'notes', at, type: 'edit', user: null, inserted: 1, deleted: 0, length: 1 }],
 ]
 
@@ -97,6 +99,7 @@ describe('decodeStreamEvent refuses', () => {
     ['data of another type', 'edit', JSON.stringify({ ...EVENTS[0]![1] }), /does not match event edit/],
     ['an unknown type', 'rename', JSON.stringify({ type: 'rename' }), /Unknown activity event type/],
     ['an edit without counts', 'edit', JSON.stringify({ id: 1, room: 'r', at, type: 'edit', user: null }), /field inserted is not a number/],
+    ['a deleted event without its room', 'deleted', JSON.stringify({ id: 1, at, type: 'deleted', user: null }), /field room is not a string/],
     ['a stored event without an id', 'join', JSON.stringify({ room: 'r', at, type: 'join', user: null }), /field id is not a number/],
     ['a user without a name', 'leave', JSON.stringify({ id: 1, room: 'r', at, type: 'leave', user: { color: '#fff' } }), /neither null nor \{ name \}/],
     ['a snapshot without its update', 'snapshot', JSON.stringify({ type: 'snapshot', room: 'r', at }), /field update is not a string/],

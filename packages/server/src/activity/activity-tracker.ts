@@ -93,8 +93,8 @@ export class ActivityTracker implements RoomObserver {
     this.sink.publishUpdates(room, updates)
   }
 
-  noted(room: Room, note: HistoryNote, user: ActivityUser): void {
-    this.emit(this.oneOff(room, user), note)
+  noted(room: Pick<Room, 'name'>, note: HistoryNote, user: ActivityUser): void {
+    this.store(room.name, note, user)
   }
 
   /** Emit every pending sum and wait until all events are stored and published (shutdown). */
@@ -153,11 +153,16 @@ export class ActivityTracker implements RoomObserver {
 
   private emit(author: Author, fields: { type: 'join' } | { type: 'leave' } | { type: 'edit'; inserted: number; deleted: number; length: number } | HistoryNote): void {
     if (author.peer) author.user = author.room.userOf(author.peer) ?? author.user
-    const event = { ...fields, room: author.room.name, at: new Date().toISOString(), user: author.user } as NewActivityEvent
+    this.store(author.room.name, fields, author.user)
+  }
+
+  /** Store one event, then publish it, in the order events were emitted. */
+  private store(room: string, fields: { type: 'join' } | { type: 'leave' } | HistoryNote, user: ActivityUser): void {
+    const event = { ...fields, room, at: new Date().toISOString(), user } as NewActivityEvent
     this.chain = this.chain.then(
       () => this.activity.append(event).then((stored) => this.sink.publish(stored)),
     ).catch((error: unknown) => {
-      this.log.error({ room: author.room.name, err: error, type: fields.type }, 'activity event not stored')
+      this.log.error({ room, err: error, type: fields.type }, 'activity event not stored')
     })
   }
 }

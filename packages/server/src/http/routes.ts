@@ -14,6 +14,7 @@ import type { Authorizer, Grant } from '../auth/authorize.js'
 import { roleAllows, type Role } from '../auth/tokens.js'
 import { readJsonObject } from './body.js'
 import { createHistoryRoutes } from './history.js'
+import { createRoomWrites } from './room-writes.js'
 import { HttpError } from './http-error.js'
 import { shareLink } from './share.js'
 import { streamActivity, type ActivityStreamContext } from './sse.js'
@@ -119,16 +120,25 @@ export function createRoutes(context: RoutesContext) {
   }
 
   const history = createHistoryRoutes({ registry, storage, maxBody: context.maxBody })
+  const writes = createRoomWrites({ registry, storage, log: context.log, maxBody: context.maxBody })
 
   /** Room routes by their last path segment ('' for the room itself), then by method. */
   const roomRoutes: Record<string, Record<string, RoomHandler>> = {
-    '': { GET: { role: 'view', handle: ({ response, room }) => roomInfo(response, room) } },
+    '': {
+      GET: { role: 'view', handle: ({ response, room }) => roomInfo(response, room) },
+      DELETE: { role: 'admin', handle: ({ response, room, grant }) => writes.delete(response, room, grant) },
+    },
+    update: {
+      GET: { role: 'view', handle: ({ response, room }) => writes.state(response, room) },
+      POST: { role: 'edit', handle: ({ request, response, room, grant }) => writes.applyUpdate(request, response, room, grant) },
+    },
     text: {
       GET: {
         role: 'view',
         handle: ({ response, room, url }) =>
           url.searchParams.has('version') || url.searchParams.has('at') ? history.text(response, room, url) : roomText(response, room),
       },
+      PUT: { role: 'edit', handle: ({ request, response, room, grant }) => writes.replaceText(request, response, room, grant) },
     },
     versions: {
       GET: { role: 'view', handle: ({ response, room }) => history.list(response, room) },
@@ -189,7 +199,8 @@ export function createRoutes(context: RoutesContext) {
       const decision = await context.auth.authorize(requestToken(request, url), name)
       if (!decision.ok) return sendError(response, decision.status, decision.error)
       const { grant } = decision
-      if (!roleAllows(grant.role, handler.role)) return sendError(response, 403, `${request.method} ${path} needs the ${handler.role} role; this token has ${grant.role}`)
+      // With auth off everything is allowed (admin included).
+      if (context.auth.enabled && !roleAllows(grant.role, handler.role)) return sendError(response, 403, `${request.method} ${path} needs the ${handler.role} role; this token has ${grant.role}`)
       return handler.handle({ request, response, room: name, url, grant })
     }
     if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return

@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.js'
 import type { RoomAppend, Storage } from '../storage/storage.js'
 import { mergeByOrigin, type PendingUpdate } from './merge-updates.js'
 import type { Peer } from './peer.js'
-import type { Writer } from './writer.js'
+import { Writer } from './writer.js'
 
 /** Where a held update came from: a peer, an HTTP writer, or the server itself. */
 export type UpdateOrigin = Peer | Writer | null
@@ -56,6 +56,8 @@ export class CommitQueue {
   /** The commit loop while it runs; it keeps going until no room has anything pending. */
   private running: Promise<void> | null = null
   private retryTimer: NodeJS.Timeout | undefined
+  /** Who waits for a room's commit in flight to land (stored or failed): `withdraw`. */
+  private readonly landed = new Map<Committable, Array<() => void>>()
 
   constructor(
     private readonly storage: Storage,
@@ -102,6 +104,32 @@ export class CommitQueue {
   stop(): void {
     clearTimeout(this.retryTimer)
     this.retryTimer = undefined
+  }
+
+  /**
+   * Take back everything of `room` not stored yet (it is being deleted): pending and failed
+   * updates are dropped (an HTTP writer among their origins is told through `dropped`), and this
+   * resolves once no commit of the room is in flight, so nothing of it reaches the store after:
+   * with true if it had to wait for one.
+   */
+  async withdraw(room: Committable): Promise<boolean> {
+    let waited = false
+    for (;;) {
+      const dropped = this.pending.get(room) ?? []
+      this.pending.delete(room)
+      this.failing.delete(room)
+      for (const { origin } of dropped) {
+        if (origin instanceof Writer) this.guarded(room, 'reporting a withdrawn write failed', () => origin.dropped())
+      }
+      if (!this.inFlight.has(room)) return waited
+      waited = true
+      // A failed commit in flight puts its updates back: the next turn of the loop drops them.
+      await new Promise<void>((resolve) => {
+        const waiting = this.landed.get(room)
+        if (waiting) waiting.push(resolve)
+        else this.landed.set(room, [resolve])
+      })
+    }
   }
 
   /** Forget a room that is being unloaded (it holds nothing). */
@@ -180,9 +208,18 @@ export class CommitQueue {
     }
   }
 
+  /** A room's commit in flight is done, one way or the other: wake whoever withdraws it. */
+  private land(room: Committable): void {
+    this.inFlight.delete(room)
+    const waiting = this.landed.get(room)
+    if (!waiting) return
+    this.landed.delete(room)
+    for (const resolve of waiting) resolve()
+  }
+
   private succeeded(taken: readonly Taken[]): void {
     for (const { room, updates } of taken) {
-      this.inFlight.delete(room)
+      this.land(room)
       if (this.failing.delete(room)) this.log.info({ room: room.name, updates: updates.length }, 'storage recovered')
       // Relaying and releasing are apart: a fault while relaying must neither stop other rooms'
       // commits nor strand the clients waiting for their first sync.
@@ -194,7 +231,7 @@ export class CommitQueue {
   private failed(taken: readonly Taken[], error: Error): void {
     this.metrics.error('storage')
     for (const { room, updates } of taken) {
-      this.inFlight.delete(room)
+      this.land(room)
       this.log.error({ room: room.name, err: error, updates: updates.length }, 'storage append failed; updates held back and retried')
       this.failing.set(room, error)
       this.pending.set(room, [...updates, ...(this.pending.get(room) ?? [])])

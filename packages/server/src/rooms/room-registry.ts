@@ -2,6 +2,13 @@
  * The rooms loaded on this instance. A room is loaded once however many clients arrive together
  * (a map of loads in progress), and unloaded after a grace period once it has no connections and
  * nothing left to store. A room whose last write failed stays loaded.
+ *
+ * Deleting a room (`delete`) comes out either fully deleted or untouched, whatever is loading or
+ * committing meanwhile: the name is marked as being deleted, so new acquirers wait and then get a
+ * new, empty room; a load in progress is waited for; the loaded room closes its sockets with 4404
+ * (no more input), gives back whatever the commit queue has not stored yet and waits for a commit
+ * in flight to land; then the store removes everything of the room in one transaction, the other
+ * instances are told to drop it (fan-out), and the `deleted` activity event is emitted.
  */
 import type { Fanout, FanoutEvent, FanoutHandler } from '../fanout/fanout.js'
 import type { Logger } from '../log.js'
@@ -9,8 +16,9 @@ import type { Metrics } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
 import { CommitQueue } from './commit-queue.js'
 import type { AwarenessLimits } from './awareness-relay.js'
-import type { ActivityUser } from '@cowrite/protocol'
+import { CloseCode, type ActivityUser } from '@cowrite/protocol'
 import { Room, type HistoryNote, type RoomObserver } from './room.js'
+import { encodeRoomDeletedSignal, isRoomDeletedSignal } from './room-deleted-signal.js'
 import { VersionRecorder, type VersionTiming } from './version-recorder.js'
 
 export interface RoomRegistryOptions {
@@ -46,6 +54,8 @@ export class RoomRegistry {
   private readonly handlers = new Map<Room, FanoutHandler>()
   /** Rooms whose last load failed, until one succeeds. */
   private readonly loadErrors = new Map<string, Error>()
+  /** Rooms being deleted, until done: acquirers wait for it. */
+  private readonly deleting = new Map<string, Promise<boolean>>()
   private closed = false
   readonly commits: CommitQueue
   /** Records the rooms' versions, automatic and named. */
@@ -79,6 +89,15 @@ export class RoomRegistry {
     this.observer.noted(room, note, user)
   }
 
+  /**
+   * An HTTP write (rooms/writer.ts) to `room` was stored: report it as one `edit` event by `user`
+   * and count it as editing for the automatic versions.
+   */
+  wrote(room: Room, inserted: number, deleted: number, user: ActivityUser): void {
+    if (inserted > 0 || deleted > 0) this.observer.noted(room, { type: 'edit', inserted, deleted, length: room.length }, user)
+    this.versions.edited(room)
+  }
+
   /** The loaded room, if any. */
   get(name: string): Room | undefined {
     return this.rooms.get(name)
@@ -93,11 +112,94 @@ export class RoomRegistry {
    * connection before releasing, and the connection keeps it loaded in turn).
    */
   async acquire(name: string): Promise<Room> {
-    if (this.closed) throw new Error(`room ${name} requested after the server closed`)
-    const room = this.rooms.get(name) ?? (await this.load(name))
-    room.hold()
+    for (;;) {
+      if (this.closed) throw new Error(`room ${name} requested after the server closed`)
+      const deleting = this.deleting.get(name)
+      if (deleting) {
+        await deleting.catch(() => {})
+        continue
+      }
+      const room = this.rooms.get(name) ?? (await this.load(name))
+      // Deleted while it loaded: the name stands for a new room now.
+      if (room.isDeleted) continue
+      room.hold()
+      this.cancelUnload(room)
+      return room
+    }
+  }
+
+  /**
+   * Delete the room `name` here and in the store, on behalf of `user` (see the module header).
+   * Resolves true when there was a room to delete (loaded, or anything stored), false when it
+   * never existed; rejects when the store's deletion fails (the room's sockets are closed by then,
+   * the stored room is untouched, and a retry deletes it). Concurrent calls share one deletion.
+   */
+  delete(name: string, user: ActivityUser): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error(`room ${name} deleted after the server closed`))
+    let running = this.deleting.get(name)
+    if (!running) {
+      running = this.runDelete(name, user).finally(() => this.deleting.delete(name))
+      this.deleting.set(name, running)
+    }
+    return running
+  }
+
+  private async runDelete(name: string, user: ActivityUser): Promise<boolean> {
+    await this.loading.get(name)?.catch(() => {})
+    const room = this.rooms.get(name)
+    if (room) await this.takeDown(room)
+    await this.versions.settled(name)
+    const stored = await this.options.storage.delete(name)
+    this.loadErrors.delete(name)
+    if (!room && !stored) return false
+    this.options.fanout.publish(name, { payload: encodeRoomDeletedSignal(), except: null, remoteOnly: true })
+    this.options.log.info({ room: name, user: user?.name ?? null }, 'room deleted')
+    this.observer.noted({ name }, { type: 'deleted' }, user)
+    return true
+  }
+
+  /**
+   * Stop a room being deleted and unload it: sockets closed with 4404, nothing of it left in the
+   * commit queue or in flight. Resolves whether a commit of it was still in flight (it landed).
+   */
+  private async takeDown(room: Room): Promise<boolean> {
+    room.beginDeletion()
+    this.versions.forget(room)
+    const landed = await this.commits.withdraw(room)
     this.cancelUnload(room)
-    return room
+    if (this.rooms.get(room.name) === room) {
+      this.rooms.delete(room.name)
+      this.options.metrics.rooms.dec()
+    }
+    this.commits.forget(room)
+    this.unsubscribe(room)
+    // Whoever waited for the withdrawn updates (a replica's snapshot) is let go, then the room.
+    room.stored()
+    this.cancelUnload(room)
+    room.destroy(CloseCode.roomDeleted, 'room deleted')
+    return landed
+  }
+
+  /**
+   * Another instance deleted the room: drop it here too. A commit of it that was in flight here
+   * may have landed after that instance's deletion, so the store is cleared once more then.
+   */
+  private dropDeleted(name: string): void {
+    if (this.deleting.has(name) || this.closed) return
+    const running = (async () => {
+      await this.loading.get(name)?.catch(() => {})
+      const room = this.rooms.get(name)
+      if (!room) return false
+      this.options.log.info({ room: name }, 'room deleted on another instance; dropped here')
+      if (await this.takeDown(room)) await this.options.storage.delete(name)
+      return true
+    })()
+      .catch((error: unknown) => {
+        this.options.log.error({ room: name, err: error }, 'dropping a room deleted elsewhere failed')
+        return false
+      })
+      .finally(() => this.deleting.delete(name))
+    this.deleting.set(name, running)
   }
 
   /** Let an acquired room go; it is unloaded after the grace period if nothing else holds it. */
@@ -169,6 +271,7 @@ export class RoomRegistry {
     const early: FanoutEvent[] = []
     let room: Room | undefined
     const handler: FanoutHandler = (event) => {
+      if (event.kind === 'message' && event.remote && isRoomDeletedSignal(event.payload)) return this.dropDeleted(name)
       if (!room) early.push(event)
       else if (event.kind === 'resync') void this.catchUp(room)
       else room.receiveFanout(event)

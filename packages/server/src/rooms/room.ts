@@ -33,10 +33,16 @@ import { countTextChanges, type TextChanges } from './text-changes.js'
 import { ViewOnlyPolicy } from './view-only.js'
 import { Writer } from './writer.js'
 
-/** What a room's history did, for the activity log: a version recorded, a restore stored. */
+/**
+ * What a room's history or an operation on the room did, for the activity log, each reported once
+ * stored: a version recorded, a restore stored, an HTTP write stored (`edit`: not coalesced with
+ * anyone's typing), the room deleted.
+ */
 export type HistoryNote =
   | { type: 'version'; version: { id: number; name: string | null; at: string } }
   | { type: 'restore'; version: number; inserted: number; deleted: number; length: number }
+  | { type: 'edit'; inserted: number; deleted: number; length: number }
+  | { type: 'deleted' }
 
 /**
  * What happens in a room, for the activity log and the live replicas. Observations cannot veto:
@@ -51,8 +57,8 @@ export interface RoomObserver {
   edited(room: Room, origin: Peer | null, inserted: number, deleted: number): void
   /** Updates are stored (here, or by the instance they came from) and relayed. */
   committed(room: Room, updates: readonly Uint8Array[]): void
-  /** The room's history did something, on behalf of `user`. */
-  noted(room: Room, note: HistoryNote, user: ActivityUser): void
+  /** The room's history (or an operation on it) did something, on behalf of `user`; a deleted room is no longer loaded. */
+  noted(room: Pick<Room, 'name'>, note: HistoryNote, user: ActivityUser): void
 }
 
 export interface RoomContext {
@@ -95,6 +101,8 @@ export class Room {
   private stateUpdate: Uint8Array | null = null
   /** Holders other than peers (an HTTP read, a live replica) keeping the room loaded. */
   private holds = 0
+  /** Set once the room is being deleted: it takes no more changes, and nothing more is recorded of it. */
+  private deleted = false
   updatedAt = Date.now()
 
   constructor(
@@ -190,6 +198,29 @@ export class Room {
     this.doc.transact(() => replaceTextMinimally(this.doc.getText(CONTENT), text), writer)
   }
 
+  /**
+   * Apply an update by `writer` (a REST write), decoded whole beforehand: relayed to every peer
+   * and stored like an editor's, then reported through `writer.stored`. False when it changed
+   * nothing (everything in it was known already): then nothing is stored or reported. An update
+   * that does not integrate is a ProtocolError.
+   */
+  applyUpdate(update: Uint8Array, writer: Writer): boolean {
+    let changed = false
+    const noticed = (_update: Uint8Array, origin: unknown) => {
+      if (origin === writer) changed = true
+    }
+    this.doc.on('update', noticed)
+    try {
+      Y.applyUpdate(this.doc, update, writer)
+    } catch (error) {
+      if (error instanceof InternalFault) throw error.cause
+      throw new ProtocolError(`update does not apply: ${(error as Error).message}`)
+    } finally {
+      this.doc.off('update', noticed)
+    }
+    return changed
+  }
+
   /** The whole document as one update, encoded once per change however many ask. */
   encodedState(): Uint8Array {
     return (this.stateUpdate ??= Y.encodeStateAsUpdate(this.doc))
@@ -224,6 +255,8 @@ export class Room {
    * outlives its owner.
    */
   attach(peer: Peer): void {
+    // Handed this room just before its deletion began: closed like the peers it already had.
+    if (this.deleted) return peer.close(CloseCode.roomDeleted, 'room deleted')
     this.peers.add(peer)
     this.presence.attach(peer)
     peer.onMessage((message) => this.receive(peer, message))
@@ -260,6 +293,17 @@ export class Room {
     for (const origin of origins) {
       if (origin && !(origin instanceof Writer) && this.peers.has(origin)) origin.close(CloseCode.storageFailure, 'storage failure', { error: error.message })
     }
+  }
+
+  /** Whether the room is being (or was) deleted: a holder must not change it any more. */
+  get isDeleted(): boolean {
+    return this.deleted
+  }
+
+  /** The room is being deleted: close every peer with 4404, so nothing more comes in. */
+  beginDeletion(): void {
+    this.deleted = true
+    for (const peer of [...this.peers]) peer.close(CloseCode.roomDeleted, 'room deleted')
   }
 
   /** Close every peer (shutdown) and free the doc; the room must not be used afterwards. */

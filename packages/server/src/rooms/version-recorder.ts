@@ -18,6 +18,11 @@ export interface VersionTiming {
   maxBurstMs: number
 }
 
+/** A version asked of a room that was deleted meanwhile. */
+export class RoomGone extends Error {
+  override name = 'RoomGone'
+}
+
 export const VERSION_TIMING: VersionTiming = { quietMs: 30_000, maxBurstMs: 10 * 60_000 }
 
 /** A room edited since its last version: when the burst began, and the quiet timer. */
@@ -30,6 +35,8 @@ export class VersionRecorder {
   private readonly bursts = new Map<Room, Burst>()
   /** Recordings in flight, awaited at close. */
   private readonly recording = new Set<Promise<unknown>>()
+  /** The same, by room name. */
+  private readonly recordingOf = new Map<string, Set<Promise<unknown>>>()
   /** Recordings waiting for their room's updates to be stored: refused at close, which stores no more. */
   private readonly waiting = new Set<(error: Error) => void>()
   private closing = false
@@ -65,14 +72,40 @@ export class VersionRecorder {
   record(room: Room, name: string | null, user: ActivityUser): Promise<StoredVersion | undefined> {
     this.endBurst(room)
     const run = this.stored(room)
-      .then(() => this.history.recordVersion(room.name, name))
+      .then(() => {
+        // Deleted while its updates were being stored: a version now would land in whatever room
+        // takes the name next.
+        if (room.isDeleted) throw new RoomGone(`room ${room.name} was deleted before the version was recorded`)
+        return this.history.recordVersion(room.name, name)
+      })
       .then((version) => {
         if (version) this.note(room, { type: 'version', version: { id: version.id, name: version.name, at: new Date(version.at).toISOString() } }, user)
         return version
       })
     this.recording.add(run)
-    void run.catch(() => {}).finally(() => this.recording.delete(run))
+    let ofRoom = this.recordingOf.get(room.name)
+    if (!ofRoom) this.recordingOf.set(room.name, (ofRoom = new Set()))
+    ofRoom.add(run)
+    void run
+      .catch(() => {})
+      .finally(() => {
+        this.recording.delete(run)
+        ofRoom.delete(run)
+        if (ofRoom.size === 0 && this.recordingOf.get(room.name) === ofRoom) this.recordingOf.delete(room.name)
+      })
     return run
+  }
+
+  /** The room is being deleted: its open burst records nothing. */
+  forget(room: Room): void {
+    this.endBurst(room)
+  }
+
+  /** Resolves once no recording of the room named `name` is in flight (a deletion waits for them). */
+  async settled(name: string): Promise<void> {
+    for (let running = this.recordingOf.get(name); running && running.size > 0; running = this.recordingOf.get(name)) {
+      await Promise.allSettled(running)
+    }
   }
 
   /**
@@ -103,6 +136,7 @@ export class VersionRecorder {
     try {
       await this.record(room, null, null)
     } catch (error) {
+      if (error instanceof RoomGone) return
       // Nothing is lost: the next burst's version covers these changes too.
       this.log.error({ room: room.name, err: error }, 'automatic version not recorded')
     }

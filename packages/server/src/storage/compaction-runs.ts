@@ -13,6 +13,8 @@ export interface CompactionRuns {
   compact(room: string): Promise<void>
   /** Resolves once no compaction is running. */
   settled(): Promise<void>
+  /** Resolves once no compaction of `room` is running (a deletion waits, so none writes after it). */
+  settledFor(room: string): Promise<void>
   /** Start no more, and resolve once the running ones are done. */
   close(): Promise<void>
   /** True once `close` was called: a fold checks it before writing. */
@@ -55,6 +57,9 @@ export function createCompactionRuns(fold: (room: string, scheduled: boolean) =>
     },
     async settled() {
       while (running.size > 0) await Promise.allSettled(running.values())
+    },
+    async settledFor(room) {
+      for (let run = running.get(room); run; run = running.get(room)) await run.catch(() => {})
     },
     async close() {
       closing = true

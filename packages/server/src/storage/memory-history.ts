@@ -22,6 +22,8 @@ interface RoomHistory {
 export interface MemoryHistory extends HistoryStore {
   /** Store a room's changes (its text then has `length`). */
   insert(room: string, changes: readonly Change[], length: number): void
+  /** Forget the room's history; true if it had any. */
+  delete(room: string): boolean
 }
 
 export function createMemoryHistory(): MemoryHistory {
@@ -56,6 +58,7 @@ export function createMemoryHistory(): MemoryHistory {
       history.length = length
       if (needsCheckpoint(history.bytesSinceCheckpoint, history.checkpoints.at(-1)?.data.byteLength ?? 0)) checkpoint(history)
     },
+    delete: (room) => rooms.delete(room),
     async stateAt(room, upto) {
       const history = rooms.get(room)
       return history && upto > 0 ? stateAt(history, upto) : []

@@ -51,6 +51,10 @@ export function createMemoryStorage(options: { activityRetention?: number } = {}
       const room = rooms.get(name)
       return room && summary(name, room)
     },
+    async delete(name) {
+      const existed = rooms.delete(name)
+      return history.delete(name) || existed
+    },
     async close() {
       rooms.clear()
     },

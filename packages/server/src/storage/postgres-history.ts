@@ -26,6 +26,8 @@ export interface PostgresHistory extends HistoryStore {
   /** After an append committed: checkpoint these rooms (in the background). */
   schedule(rooms: readonly string[]): void
   close(): Promise<void>
+  /** Resolves once no checkpoint of `room` is being written here. */
+  settledFor(room: string): Promise<void>
 }
 
 interface VersionRow {
@@ -90,6 +92,7 @@ export function createPostgresHistory(pool: Pool, compactor: Compactor, log?: Lo
   return {
     schedule: (rooms) => checkpoints.schedule(rooms),
     close: () => checkpoints.close(),
+    settledFor: (room) => checkpoints.settledFor(room),
     async stateAt(room, upto) {
       return upto <= 0 ? [] : (await readState(room, upto)).updates
     },

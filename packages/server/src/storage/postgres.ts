@@ -283,6 +283,20 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       const { rows } = await pool.query<RoomRow>('SELECT name, length, title, updated_at FROM cowrite.rooms WHERE name = $1', [room])
       return rows[0] && toStored(rows[0])
     },
+    async delete(room) {
+      // A compaction or checkpoint of this instance read before the deletion must not write
+      // after it. (Another instance's compaction finds no room row to claim and writes nothing.)
+      await compactions.settledFor(room)
+      await history.settledFor(room)
+      return inTransaction(pool, async (client) => {
+        // The room row first: its lock makes a concurrent append of the room wait for this commit.
+        let removed = (await client.query('DELETE FROM cowrite.rooms WHERE name = $1', [room])).rowCount ?? 0
+        for (const table of ['snapshots', 'updates', 'changes', 'checkpoints', 'versions']) {
+          removed += (await client.query(`DELETE FROM cowrite.${table} WHERE room = $1`, [room])).rowCount ?? 0
+        }
+        return removed > 0
+      })
+    },
     close() {
       closing ??= (async () => {
         await compactions.close()

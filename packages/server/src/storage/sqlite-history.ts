@@ -23,6 +23,8 @@ export interface SqliteHistory extends HistoryStore {
   schedule(rooms: readonly string[]): void
   /** Start no more checkpoints and wait for the running ones. */
   close(): Promise<void>
+  /** Resolves once no checkpoint of `room` is being written. */
+  settledFor(room: string): Promise<void>
 }
 
 interface VersionRow {
@@ -149,6 +151,7 @@ export function createSqliteHistory(db: Database.Database, compactor: Compactor,
     },
     schedule: (rooms) => checkpoints.schedule(rooms),
     close: () => checkpoints.close(),
+    settledFor: (room) => checkpoints.settledFor(room),
     async stateAt(room, upto) {
       return upto <= 0 ? [] : stateAt(room, upto).updates
     },

@@ -112,6 +112,16 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   const selectRooms = db.prepare<[], RoomRow>('SELECT name, length, title, updated_at FROM rooms ORDER BY name')
   const selectRoom = db.prepare<[string], RoomRow>('SELECT name, length, title, updated_at FROM rooms WHERE name = ?')
 
+  const deleteStatements = ['rooms WHERE name', 'snapshots WHERE room', 'updates WHERE room', 'changes WHERE room', 'checkpoints WHERE room', 'versions WHERE room'].map(
+    (table) => db.prepare<[string]>(`DELETE FROM ${table} = ?`),
+  )
+  /** Every row of the room but its activity events, in one transaction; true if there was any. */
+  const deleteRoom = db.transaction((room: string): boolean => {
+    let removed = 0
+    for (const statement of deleteStatements) removed += statement.run(room).changes
+    return removed > 0
+  })
+
   const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, title: row.title, updatedAt: row.updated_at })
 
   /** Read a room's snapshot and log; the highest log id read is returned for compaction. */
@@ -197,6 +207,12 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     async get(room) {
       const row = selectRoom.get(room)
       return row && toStored(row)
+    },
+    async delete(room) {
+      // A compaction or checkpoint read before the deletion must not write its result after it.
+      await compactions.settledFor(room)
+      await history.settledFor(room)
+      return deleteRoom.immediate(room)
     },
     async close() {
       if (!db.open) return

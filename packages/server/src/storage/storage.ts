@@ -45,6 +45,12 @@ export interface Storage {
   list(): Promise<StoredRoom[]>
   /** One stored room, or undefined if nothing was ever stored for it. */
   get(room: string): Promise<StoredRoom | undefined>
+  /**
+   * Remove everything of the room (its row, snapshot, log, changes, checkpoints and versions; not
+   * its activity events) in one transaction, after any compaction or checkpoint of it running
+   * here. Resolves true if anything was stored. The caller makes sure nothing appends meanwhile.
+   */
+  delete(room: string): Promise<boolean>
   /** Finish pending work and release the store. */
   close(): Promise<void>
 }
