@@ -27,12 +27,13 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(context: ViewerContext, path: string): Promise<T> {
+/** A JSON request to the API with the page's token; an ApiError saying why when it fails. */
+export async function requestJson<T>(context: ViewerContext, path: string, init: RequestInit = {}): Promise<T> {
   const url = new URL(path, context.server)
   if (context.token) url.searchParams.set('token', context.token)
   let response: Response
   try {
-    response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+    response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init.headers }, cache: 'no-store' })
   } catch {
     throw new ApiError(0, UNREACHABLE)
   }
@@ -41,6 +42,10 @@ async function getJson<T>(context: ViewerContext, path: string): Promise<T> {
     throw new ApiError(response.status, body?.error ?? `${response.status} ${response.statusText}`)
   }
   return (await response.json()) as T
+}
+
+function getJson<T>(context: ViewerContext, path: string): Promise<T> {
+  return requestJson(context, path)
 }
 
 export function fetchRooms(context: ViewerContext): Promise<RoomSummary[]> {

@@ -2,12 +2,14 @@
  * One room, read-only: the live document, the activity feed, the edits chart and who is here,
  * all fed by a single `?doc=1` activity stream (plus `GET /api/rooms/<room>` for presence).
  */
-import { followActivity, type FollowState } from '@cowrite/client'
+import { followActivity, tokenRole, type FollowState } from '@cowrite/client'
 import { editorHref, viewerHref, type ViewerContext } from './api.js'
 import { activityFeed } from './activity-feed.js'
 import { connectionBadge } from './connection-badge.js'
 import { sizeLabel } from './describe.js'
 import { editsChart } from './edits-chart.js'
+import { historyPanel } from './history-panel.js'
+import { textTabs } from './text-tabs.js'
 import { liveText } from './live-text.js'
 import { presentUsers } from './present-users.js'
 
@@ -75,7 +77,27 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   const textHost = document.createElement('div')
   textHost.className = 'text-host'
   textHost.id = 'live-text'
-  textPanel.append(textHead, textHost)
+  // Live text or History (`?version=<id>` or `?history` opens the History tab).
+  const params = new URLSearchParams(location.search)
+  const historyView = historyPanel(context, room, {
+    canRestore: tokenRole(context.token) !== 'view',
+    initial: Number(params.get('version')) || null,
+  })
+  historyView.element.id = 'history'
+  const tabs = textTabs([
+    { label: 'Live', element: textHost, onShow: () => void (readOnly.hidden = false) },
+    {
+      label: 'History',
+      element: historyView.element,
+      onShow() {
+        readOnly.hidden = true
+        historyView.refresh()
+      },
+    },
+  ])
+  textHead.replaceChildren(textTitle, tabs.element, readOnly)
+  textPanel.append(textHead, textHost, historyView.element)
+  tabs.show(params.has('version') || params.has('history') ? 1 : 0)
 
   const chartPanel = document.createElement('section')
   chartPanel.className = 'panel chart-panel'
@@ -132,6 +154,7 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
     {
       activity: (event) => {
         feed.add(event)
+        if (event.type === 'version' && !historyView.element.hidden) historyView.versionRecorded()
         if (event.type === 'edit') {
           chart.add(event)
           length = event.length
