@@ -31,3 +31,12 @@ export function restoreVersion(context: ViewerContext, room: string, version: nu
     body: JSON.stringify({ version }),
   })
 }
+
+/** Record the room's current state as a version named `name` (edit role). */
+export function nameVersion(context: ViewerContext, room: string, name: string): Promise<Version> {
+  return requestJson(context, `${roomPath(room)}/versions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name }),
+  })
+}

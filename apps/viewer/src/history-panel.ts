@@ -8,7 +8,7 @@
 import type { ChangedPart, Version, VersionChanges } from '@cowrite/protocol'
 import { ApiError, type ViewerContext } from './api.js'
 import { relativeTime, sizeLabel, userColor, userName } from './describe.js'
-import { fetchChanges, fetchVersions, restoreVersion } from './history-api.js'
+import { fetchChanges, fetchVersions, nameVersion, restoreVersion } from './history-api.js'
 import './history.css'
 
 export interface HistoryPanel {
@@ -43,6 +43,7 @@ export function historyPanel(context: ViewerContext, room: string, options: Hist
   status.className = 'muted history-status'
   const aside = document.createElement('div')
   aside.className = 'history-versions'
+  if (options.canRestore) aside.append(nameForm())
   aside.append(timeline, list)
   element.append(status, aside, detail)
 
@@ -177,7 +178,7 @@ export function historyPanel(context: ViewerContext, room: string, options: Hist
           )
           refresh()
         } catch (error) {
-          wrap.replaceChildren(start, note(failure(error), 'bad'))
+          wrap.replaceChildren(start, note(failure(error, 'restore this version'), 'bad'))
         }
       })
       wrap.replaceChildren(question, confirm, cancel)
@@ -185,6 +186,42 @@ export function historyPanel(context: ViewerContext, room: string, options: Hist
     })
     wrap.append(start)
     return wrap
+  }
+
+  /** Name the current state: a version someone can find again. */
+  function nameForm(): HTMLFormElement {
+    const form = document.createElement('form')
+    form.className = 'history-name-form'
+    const input = document.createElement('input')
+    input.type = 'text'
+    input.required = true
+    input.maxLength = 100
+    input.placeholder = 'Name the current text…'
+    input.setAttribute('aria-label', 'Name for a new version of the current text')
+    const save = document.createElement('button')
+    save.type = 'submit'
+    save.className = 'button'
+    save.textContent = 'Save version'
+    const outcome = document.createElement('span')
+    outcome.className = 'small'
+    outcome.setAttribute('role', 'status')
+    form.append(input, save, outcome)
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault()
+      save.disabled = true
+      try {
+        const version = await nameVersion(context, room, input.value)
+        input.value = ''
+        outcome.replaceChildren(note(`Saved “${version.name}”`, 'ok'))
+        chosen = version.id
+        refresh()
+      } catch (error) {
+        outcome.replaceChildren(note(failure(error, 'save the version'), 'bad'))
+      } finally {
+        save.disabled = false
+      }
+    })
+    return form
   }
 
   const refresh = () => {
@@ -272,9 +309,10 @@ function note(text: string, tone?: 'ok' | 'bad'): HTMLElement {
   return element
 }
 
-function failure(error: unknown): string {
-  if (error instanceof ApiError) return error.status === 0 ? error.message : `Could not load the history: ${error.message}`
-  return `Could not load the history: ${(error as Error).message}`
+/** Why `doing` failed, in words: the server's reason, or that it cannot be reached. */
+function failure(error: unknown, doing = 'load the history'): string {
+  if (error instanceof ApiError && error.status === 0) return error.message
+  return `Could not ${doing}: ${(error as Error).message}`
 }
 
 /** Keep the chosen version in the address, so reloading or sharing the link shows it. */

@@ -86,6 +86,14 @@ it('shows a version’s changes in its authors’ colours, remembers the choice 
   }
   await waitUntil('the version after the restore is listed', async () => (await page.$$('.history-item')).length === 3)
 
+  // Name the current text from the panel: listed and chosen.
+  await page.fill('.history-name-form input', 'Back to the first')
+  await page.click('button:text("Save version")')
+  await page.waitForSelector('.history-item[aria-pressed="true"] .history-name:text("Back to the first")')
+  expect(await page.$$eval('.history-item', (items) => items.length)).toBe(4)
+  await page.click(`.history-item[data-version="${first.id}"]`)
+  await page.waitForFunction((id) => new URL(location.href).searchParams.get('version') === String(id), first.id)
+
   // A reload of the remembered URL chooses the same version again.
   await page.reload()
   await page.waitForSelector(`.history-item[data-version="${first.id}"][aria-pressed="true"]`)
