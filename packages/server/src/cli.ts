@@ -16,6 +16,8 @@ import { redactUrlPassword } from './storage/postgres-schema.js'
 import { createSqliteStorage } from './storage/sqlite.js'
 import { SchemaError, type Storage } from './storage/storage.js'
 import { TlsFilesError, type TlsFiles } from './http/tls.js'
+import type { WebhookOptions } from './webhooks/webhooks.js'
+import { describeWebhookUrl } from './webhooks/webhook-url.js'
 
 const USAGE = `Usage: cowrite serve [flags]
        cowrite token --room ROOM --name NAME [--role admin|edit|view] [--ttl 1h] [--sub ID]
@@ -39,6 +41,8 @@ Flags (environment variable in brackets):
   --tls-cert FILE          PEM certificate (chain): serve HTTPS, HTTP/2 and HTTP/1.1 [COWRITE_TLS_CERT] (plain HTTP)
   --tls-key FILE           its PEM private key, needed with --tls-cert [COWRITE_TLS_KEY]
                            SIGHUP reads both again (a renewed certificate, no restart)
+  --webhook URLS           comma list of URLs that receive every activity event, signed [COWRITE_WEBHOOK_URL] (none)
+  --webhook-secret SECRET  HMAC-SHA256 key of X-Cowrite-Signature, needed with --webhook [COWRITE_WEBHOOK_SECRET]
   -h, --help               show this help
 
 cowrite token prints a token signed with --auth-secret (or COWRITE_AUTH_SECRET): ROOM is a room,
@@ -64,6 +68,8 @@ const FLAGS = {
   'instance-id': ['COWRITE_INSTANCE_ID'],
   'tls-cert': ['COWRITE_TLS_CERT'],
   'tls-key': ['COWRITE_TLS_KEY'],
+  webhook: ['COWRITE_WEBHOOK_URL'],
+  'webhook-secret': ['COWRITE_WEBHOOK_SECRET'],
 } as const satisfies Record<string, readonly string[]>
 
 type Flag = keyof typeof FLAGS
@@ -121,6 +127,32 @@ function tlsFiles(values: Partial<Record<Flag, string>>): TlsFiles | undefined {
   return { cert: resolve(cert), key: resolve(key) }
 }
 
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol)
+  } catch {
+    return false
+  }
+}
+
+/** `--webhook` with `--webhook-secret`: http(s) URLs, each signed for; neither means no webhooks. */
+function webhookOptions(values: Partial<Record<Flag, string>>): WebhookOptions | undefined {
+  const urls = setting(values, 'webhook')
+    ?.split(',')
+    .map((url) => url.trim())
+    .filter(Boolean)
+  const secret = setting(values, 'webhook-secret')
+  if (!urls?.length) {
+    if (secret !== undefined) throw new UsageError('--webhook-secret needs --webhook (COWRITE_WEBHOOK_URL): the URLs to sign for')
+    return undefined
+  }
+  if (!secret) throw new UsageError('--webhook needs --webhook-secret (COWRITE_WEBHOOK_SECRET): receivers check the signature with it')
+  for (const url of urls) {
+    if (!isHttpUrl(url)) throw new UsageError(`--webhook takes http:// or https:// URLs, got ${JSON.stringify(describeWebhookUrl(url))}`)
+  }
+  return { urls, secret }
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -137,6 +169,7 @@ async function serve(args: string[]): Promise<void> {
   const logger = createLogger(setting(values, 'log-level') ?? DEFAULTS.logLevel)
   const kind = setting(values, 'storage') ?? 'sqlite'
   const tls = tlsFiles(values)
+  const webhooks = webhookOptions(values)
   if (setting(values, 'redis') && !POSTGRES_URL.test(kind)) {
     throw new UsageError(`--redis joins instances sharing one store: it needs --storage postgres://…, not ${JSON.stringify(kind)}`)
   }
@@ -159,6 +192,7 @@ async function serve(args: string[]): Promise<void> {
       .filter(Boolean),
     redis: setting(values, 'redis'),
     instanceId: setting(values, 'instance-id'),
+    webhooks,
     processMetrics: true,
     // The apps' build output, found from this file: packages/server/dist/cli.js → apps/*/dist.
     editorDir: fileURLToPath(new URL('../../../apps/editor/dist/', import.meta.url)),

@@ -61,6 +61,13 @@ export function createMetrics(options: { processMetrics: boolean }) {
       help: 'Messages not published while Redis was unreachable (other instances catch up from the store)',
       registers,
     }),
+    webhookPending: new Gauge({ name: 'cowrite_webhook_pending', help: 'Activity events not yet delivered to a webhook URL', labelNames: ['url'], registers }),
+    webhookDeliveries: new Counter({
+      name: 'cowrite_webhook_deliveries_total',
+      help: 'Webhook requests, by URL and outcome (delivered, failed: retried later, given-up: older than 24 h)',
+      labelNames: ['url', 'outcome'],
+      registers,
+    }),
     throttled: new Counter({ name: 'cowrite_throttled_total', help: 'Times a socket above its rate limit stopped being read', registers }),
     updates: new Counter({ name: 'cowrite_updates_total', help: 'Document updates applied and stored', registers }),
     storageAppendSeconds: new Histogram({

@@ -4,6 +4,7 @@
  */
 import type { ActivityTrackerOptions } from './activity/activity-tracker.js'
 import type { VersionTiming } from './rooms/version-recorder.js'
+import type { WebhookOptions } from './webhooks/webhooks.js'
 import type { AwarenessLimits } from './rooms/awareness-relay.js'
 import type { Logger } from './log.js'
 import type { Storage } from './storage/storage.js'
@@ -66,6 +67,8 @@ export interface ServerOptions {
   activity?: ActivityTrackerOptions
   /** When automatic versions are recorded (design.md "History"; tests shorten it). */
   versionTiming?: VersionTiming
+  /** POST every activity event to these URLs, signed (design.md "Webhooks"). */
+  webhooks?: WebhookOptions
   /** Structured logger; default pino at `logLevel` on stderr. */
   logger?: Logger
   /** Level of the default logger. Default `info`. */

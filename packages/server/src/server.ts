@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
+import type { ActivityEvent } from '@cowrite/protocol'
 import { createAuthorizer } from './auth/authorize.js'
 import { describeClientError, refuseUpgrade } from './http/json.js'
 import { createRoutes } from './http/routes.js'
@@ -18,6 +19,7 @@ import { createMetrics } from './metrics.js'
 import { DEFAULTS, type ServerOptions } from './options.js'
 import type { ActivitySink } from './activity/activity-sink.js'
 import { ActivityTracker } from './activity/activity-tracker.js'
+import { createWebhooks } from './webhooks/webhooks.js'
 import { AWARENESS_DEFAULTS } from './rooms/awareness-relay.js'
 import { RoomRegistry } from './rooms/room-registry.js'
 import type { Fanout } from './fanout/fanout.js'
@@ -80,8 +82,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     throw new Error('--redis joins instances that share one store: use --storage postgres://… (SQLite and memory belong to one process)')
   }
   const follow = storage.activity.follow?.bind(storage.activity)
-  const sink: ActivitySink = follow ? { publish: () => {}, publishUpdates: (room, updates) => hub.publishUpdates(room, updates) } : hub
-  const stopFollowing = follow ? await follow((event) => hub.publish(event)) : undefined
+  // Webhooks read the stored log themselves; each stored event only tells them to look.
+  const webhooks = options.webhooks && createWebhooks(options.webhooks, storage, instance, log, metrics)
+  const published = (event: ActivityEvent) => {
+    hub.publish(event)
+    webhooks?.kick()
+  }
+  const publishUpdates: ActivitySink['publishUpdates'] = (room, updates) => hub.publishUpdates(room, updates)
+  const sink: ActivitySink = { publish: follow ? () => {} : published, publishUpdates }
+  const stopFollowing = follow ? await follow(published) : undefined
   const tracker = new ActivityTracker(storage.activity, sink, log, options.activity)
   // Connecting never throws for an unreachable Redis (it retries); anything else must not leak the follower.
   const redis: RedisFanout | undefined = options.redis
@@ -186,6 +195,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     // Not listening (the port is taken, say): release what started, so the process can exit.
     clearInterval(pinger)
     hub.close()
+    await webhooks?.close()
     await stopFollowing?.()
     await redis?.close()
     throw error
@@ -206,6 +216,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Cowrite
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()))
     const unstoredRooms = await registry.close()
     await tracker.flush()
+    await webhooks?.close()
     await stopFollowing?.()
     hub.close()
     wss.close()

@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   http: 5,
   activity: 4,
   stream: 4,
+  webhooks: 4,
   rooms: 3,
   fanout: 2,
   storage: 2,

@@ -5,6 +5,7 @@ import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import { compactUpdates } from './compact.js'
 import { createMemoryActivityLog } from './memory-activity.js'
 import { createMemoryHistory } from './memory-history.js'
+import { createMemoryWebhookCursors } from './webhook-cursors.js'
 import type { RoomAppend, Storage, StoredRoom } from './storage.js'
 
 /** Log length past which a room's updates are compacted into one. */
@@ -25,6 +26,7 @@ export function createMemoryStorage(options: { activityRetention?: number } = {}
   return {
     activity: createMemoryActivityLog(options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
     history,
+    webhooks: createMemoryWebhookCursors(),
     async load(name) {
       const room = rooms.get(name)
       if (!room) return []

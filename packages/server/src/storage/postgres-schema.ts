@@ -14,6 +14,7 @@
  *   cowrite.checkpoints(room, upto, data)                state after change `upto`
  *   cowrite.versions(id identity PK, room, upto, at, name, authors jsonb, length)
  *   cowrite.activity(id identity PK, room, data)         the activity log (JSON events)
+ *   cowrite.webhooks(url PK, delivered, lease_owner, lease_until)   webhook cursors
  *
  * Several instances may start at once against one database: the migration runs under a
  * session-level advisory lock, so exactly one of them creates or upgrades the schema and the
@@ -101,6 +102,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX versions_by_room ON cowrite.versions (room, id);
   CREATE UNIQUE INDEX versions_automatic ON cowrite.versions (room, upto) WHERE name IS NULL;
+  CREATE TABLE cowrite.webhooks (url text PRIMARY KEY, delivered bigint NOT NULL, lease_owner text, lease_until bigint NOT NULL DEFAULT 0);
   INSERT INTO cowrite.checkpoints (room, upto, data) SELECT room, 0, data FROM cowrite.snapshots;
   INSERT INTO cowrite.changes (room, at, data)
     SELECT updates.room, rooms.updated_at, updates.data

@@ -18,6 +18,7 @@ import { createCompactor, type Compactor } from './compactor.js'
 import { monotonicClock, needsCheckpoint } from './history.js'
 import { createPostgresActivityLog, type PostgresActivityLog } from './postgres-activity.js'
 import { createPostgresHistory } from './postgres-history.js'
+import { createPostgresWebhookCursors } from './postgres-webhooks.js'
 import { inTransaction, migrate, redactUrlPassword } from './postgres-schema.js'
 import type { CompactingStorage, RoomAppend, StoredRoom } from './storage.js'
 
@@ -255,6 +256,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     shared: true,
     activity,
     history,
+    webhooks: createPostgresWebhookCursors(pool),
     pool,
     compactionsSettled: () => compactions.settled(),
     compact: (room) => compactions.compact(room),

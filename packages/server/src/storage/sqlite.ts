@@ -11,6 +11,7 @@
  *   snapshots(room PK, data)                     the compacted state
  *   updates(id PK AUTOINCREMENT, room, data)     appended since the snapshot
  *   changes, checkpoints, versions               the history (sqlite-history.ts)
+ *   webhooks(url PK, delivered, lease_owner, lease_until)   webhook cursors (sqlite-webhooks.ts)
  *   activity(id PK AUTOINCREMENT, room, data)    the activity log (JSON events)
  *
  * A new file gets the current schema, a version 1 file is migrated (its history starts with what
@@ -26,6 +27,8 @@ import { createCompactor } from './compactor.js'
 import { monotonicClock, needsCheckpoint } from './history.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
 import { HISTORY_SCHEMA, createSqliteHistory } from './sqlite-history.js'
+import { createSqliteWebhookCursors } from './sqlite-webhooks.js'
+import { WEBHOOKS_TABLE } from './webhook-cursors.js'
 import { SchemaError, type CompactingStorage, type RoomAppend, type StoredRoom } from './storage.js'
 
 /** Updates inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
@@ -189,6 +192,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   return {
     activity: createSqliteActivityLog(db, options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
     history,
+    webhooks: createSqliteWebhookCursors(db),
     db,
     compactionsSettled: () => compactions.settled(),
     // With none running, the rows are read before this returns.
@@ -272,6 +276,7 @@ function createSchema(db: Database.Database): void {
     CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
     CREATE INDEX activity_by_room ON activity (room, id);
     ${HISTORY_SCHEMA}
+    CREATE TABLE ${WEBHOOKS_TABLE};
     PRAGMA user_version = ${SCHEMA_VERSION};
     COMMIT;
   `)
@@ -288,6 +293,7 @@ function migrateFromVersion1(db: Database.Database): void {
     ALTER TABLE rooms ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE rooms ADD COLUMN checkpoint_bytes INTEGER NOT NULL DEFAULT 0;
     ${HISTORY_SCHEMA}
+    CREATE TABLE ${WEBHOOKS_TABLE};
     INSERT INTO checkpoints (room, upto, data) SELECT room, 0, data FROM snapshots;
     INSERT INTO changes (room, at, data)
       SELECT updates.room, rooms.updated_at, updates.data FROM updates JOIN rooms ON rooms.name = updates.room ORDER BY updates.id;

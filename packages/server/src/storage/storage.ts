@@ -6,6 +6,7 @@
 import type { ActivityUser } from '@cowrite/protocol'
 import type { ActivityLog } from './activity-log.js'
 import type { HistoryStore } from './history.js'
+import type { WebhookCursors } from './webhook-cursors.js'
 
 /** One change to store: the document's update and who made it (kept in the room's history). */
 export interface Change {
@@ -35,6 +36,8 @@ export interface Storage {
   readonly activity: ActivityLog
   /** Every change kept with its time and author, checkpoints to read any instant, and versions. */
   readonly history: HistoryStore
+  /** How far each webhook URL has been delivered (the activity log is the outbox). */
+  readonly webhooks: WebhookCursors
   /** Whether several instances may share this store (PostgreSQL): required by a shared fan-out. */
   readonly shared?: boolean
   /** Every stored update of the room, oldest first (a compacted snapshot counts as one); [] if new. */
