@@ -54,7 +54,12 @@ export function connectionPill(element: HTMLElement, session: RoomSession, tryNo
 
   function render(state: ConnectionState): void {
     element.dataset.status = state.status === 'synced' && session.readOnly ? 'read-only' : state.status
-    element.textContent = pillText(state, session.readOnly, Date.now())
+    // "Offline: your edits are kept…": the words after the colon may be dropped on a small screen.
+    const [main, more] = pillText(state, session.readOnly, Date.now()).split(/(?=: )/)
+    const rest = document.createElement('span')
+    rest.className = 'pill-more'
+    rest.textContent = more ?? ''
+    element.replaceChildren(main ?? '', ...(more ? [rest] : []))
     element.title = pillTitle(state, session.readOnly)
     if (tryNow) tryNow.hidden = !canRetry(state)
     const waiting = state.status === 'reconnecting'

@@ -35,4 +35,14 @@ export const editorTheme = EditorView.theme({
   '.cm-activeLineGutter': { backgroundColor: 'var(--active-line)', color: 'var(--fg)' },
   '&.cm-focused .cm-matchingBracket': { backgroundColor: 'var(--match)', outline: '1px solid var(--muted)' },
   '.cm-placeholder': { color: 'var(--muted)' },
+  // The find and replace panel (@codemirror/search), in the page's colours rather than its own light grey.
+  '.cm-panels': { backgroundColor: 'var(--surface)', color: 'var(--fg)', fontFamily: 'var(--sans)' },
+  '.cm-panels.cm-panels-top': { borderBottom: '1px solid var(--border)' },
+  '.cm-panel.cm-search': { padding: '0.4rem 2rem 0.4rem 0.75rem', fontSize: '0.9rem' },
+  '.cm-panel.cm-search label': { fontSize: '0.85rem' },
+  '.cm-textfield': { backgroundColor: 'var(--editor-bg)', color: 'var(--fg)', border: '1px solid var(--border)', borderRadius: '6px', padding: '0.2rem 0.4rem', fontSize: '0.9rem' },
+  '.cm-button': { backgroundImage: 'none', backgroundColor: 'var(--editor-bg)', color: 'var(--fg)', border: '1px solid var(--border)', borderRadius: '6px', padding: '0.15rem 0.6rem', fontSize: '0.85rem' },
+  '.cm-panel.cm-search [name=close]': { color: 'var(--muted)', fontSize: '1.2rem' },
+  '.cm-searchMatch': { backgroundColor: 'var(--search-match)', outline: 'none' },
+  '.cm-searchMatch.cm-searchMatch-selected': { backgroundColor: 'var(--match)', outline: '2px solid var(--accent)' },
 })

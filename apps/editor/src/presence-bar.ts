@@ -1,6 +1,7 @@
 /**
  * The presence bar: this person's own name (editable, unless the link's token fixes it) and colour
  * (click to change), then everyone else in the room. Clicking someone scrolls the editor to their cursor.
+ * When the bar is wider than the screen, it fades out where it goes on (it scrolls sideways).
  */
 import { lightColor, onPeers, listPeers, type Peer, type RoomSession } from '@cowrite/client'
 import { EditorView } from '@codemirror/view'
@@ -119,13 +120,36 @@ export function presenceBar(element: HTMLElement, session: RoomSession, view: Ed
     if (items.length === 0) {
       const alone = document.createElement('li')
       alone.className = 'alone'
-      alone.textContent = 'Only you so far: share the link to write together'
+      // Without a connection nobody else can be seen, which is not the same as nobody being there.
+      alone.textContent = session.state.status === 'synced' ? 'Only you so far: share the link to write together' : 'Others show here once you are connected'
       items.push(alone)
     }
     others.replaceChildren(...items)
   }
 
+  // A bar wider than the screen fades out at the side it continues on, so it shows that it scrolls.
+  const showOverflow = () => {
+    const hidden = element.scrollWidth - element.clientWidth
+    element.classList.toggle('more-after', hidden > 1 && element.scrollLeft < hidden - 1)
+    element.classList.toggle('more-before', hidden > 1 && element.scrollLeft > 1)
+  }
+  element.addEventListener('scroll', showOverflow, { passive: true })
+  const resized = new ResizeObserver(showOverflow)
+  resized.observe(element)
+
   renderMe()
   renderOthers(listPeers(session))
-  return onPeers(session, renderOthers)
+  showOverflow()
+  const rerender = () => {
+    renderOthers(listPeers(session))
+    showOverflow()
+  }
+  const unsubscribe = onPeers(session, rerender)
+  const unsubscribeState = session.onState(rerender)
+  return () => {
+    unsubscribe()
+    unsubscribeState()
+    resized.disconnect()
+    element.removeEventListener('scroll', showOverflow)
+  }
 }

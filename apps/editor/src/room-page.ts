@@ -1,6 +1,8 @@
 /**
  * One room's page: header (logo back to the start page, the document's title and the room's
- * name, Share, the room's activity in the viewer, connection pill), presence bar and the editor.
+ * name, Share, the room's activity in the viewer, connection pill), presence bar, the editor (Markdown
+ * loaded after the page, find and replace, Ctrl+B / Ctrl+I) with its preview pane, and a status bar
+ * (keyboard hint, word count, preview toggle, download).
  */
 import { collabEditor, connectRoom, type ConnectionState } from '@cowrite/client'
 import { Compartment, EditorState } from '@codemirror/state'
@@ -9,13 +11,20 @@ import { accessNotice, deniedPlaceholder } from './access-notice.js'
 import { connectionPill } from './connection-pill.js'
 import { editorTheme } from './editor-theme.js'
 import { element } from './dom.js'
+import { downloadButton } from './download.js'
+import { findAndReplace } from './find-replace.js'
+import { formattingKeymap } from './formatting.js'
 import { loadUser } from './identity.js'
 import { viewerHref, withToken } from './links.js'
+import { lazyMarkdown } from './markdown.js'
+import { markdownStyle } from './markdown-style.js'
 import { presenceBar } from './presence-bar.js'
+import { preview } from './preview.js'
 import { rememberRoom } from './recent-rooms.js'
 import { shareMenu } from './share-menu.js'
 import { exposeForTests } from './test-hooks.js'
 import { titleField } from './title-field.js'
+import { wordCount } from './word-count.js'
 
 export interface RoomPageOptions {
   room: string
@@ -53,21 +62,34 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
 
   const presence = element('nav', '')
   const notice = element('p', '')
+  const workspace = element('div', 'workspace')
   const editorHost = element('main', 'editor')
+  const previewPane = element('section', '')
+  previewPane.id = 'preview'
+  workspace.append(editorHost, previewPane)
+  const footer = element('footer', 'statusbar')
   // Tab indents inside the editor, so say how to leave it (CodeMirror's tab focus mode).
   const hint = element('p', 'keyboard-hint', session.readOnly ? 'Escape, then Tab: leave the text' : 'Tab indents · Escape, then Tab: leave the editor')
   hint.id = 'keyboard-hint'
-  root.replaceChildren(header, presence, notice, editorHost, hint)
+  const words = element('span', '')
+  const previewButton = element('button', 'button small preview-toggle')
+  const download = element('button', 'button small download')
+  footer.append(hint, words, previewButton, download)
+  root.replaceChildren(header, presence, notice, workspace, footer)
 
   // The empty editor's invitation, unless typing would be a lie (a view token, a refused room).
   const invitation = new Compartment()
   const invite = (state: ConnectionState) =>
     placeholder(state.status === 'denied' ? deniedPlaceholder(state.code, state.reason) : session.readOnly ? 'Nothing here yet.' : 'Start writing. Markdown works.')
+  const markdown = lazyMarkdown()
   const view = new EditorView({
     parent: editorHost,
     state: EditorState.create({
       extensions: [
-        collabEditor(session),
+        collabEditor(session, { keys: formattingKeymap }),
+        markdown.extension,
+        markdownStyle,
+        findAndReplace(),
         editorTheme,
         invitation.of(invite(session.state)),
         EditorView.contentAttributes.of({ 'aria-label': `Text of room ${room}`, 'aria-describedby': hint.id }),
@@ -75,15 +97,19 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
     }),
   })
   session.onState((state) => view.dispatch({ effects: invitation.reconfigure(invite(state)) }))
+  const markdownLoaded = markdown.load(view)
 
   titleField(title, session, () => view.focus())
   shareMenu(share, { session, server: options.server, token })
   connectionPill(pill, session, tryNow)
   accessNotice(notice, session)
   presenceBar(presence, session, view)
+  wordCount(words, session)
+  preview({ button: previewButton, pane: previewPane, layout: workspace, session })
+  downloadButton(download, session)
   view.focus()
 
-  exposeForTests({ session, view })
+  exposeForTests({ session, view, markdownLoaded })
   window.addEventListener('pagehide', (event) => {
     // A page kept in the back-forward cache comes back as it was; any other is gone for good,
     // and destroying the session tells the room at once that we left.

@@ -10,6 +10,8 @@ import type { EditorView } from '@codemirror/view'
 export interface TestHandle {
   session: RoomSession
   view: EditorView
+  /** Resolves once Markdown (loaded after the page) is in the editor. */
+  markdownLoaded: Promise<void>
 }
 
 export function exposeForTests(handle: TestHandle): void {

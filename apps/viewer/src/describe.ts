@@ -6,12 +6,12 @@
 import { colorForName } from '@cowrite/client'
 import type { ActivityEvent, ActivityUser } from '@cowrite/protocol'
 
-/** What the feed's kind filter distinguishes (a restore counts as an edit). */
+/** What the feed's kind filter distinguishes (a restore or a deletion counts as an edit). */
 export type ActivityKind = 'join' | 'leave' | 'edit' | 'version'
 
 /** The filter kind of `event`. */
 export function kindOf(event: ActivityEvent): ActivityKind {
-  return event.type === 'restore' ? 'edit' : event.type
+  return event.type === 'restore' || event.type === 'deleted' ? 'edit' : event.type
 }
 
 /** The name shown for a user; events of a client that never said who it is read "Someone". */
@@ -43,6 +43,8 @@ export function describeAction(event: ActivityEvent): string {
       return event.version.name ? `saved the version “${event.version.name}”` : `saved version ${event.version.id}`
     case 'restore':
       return `restored version ${event.version}`
+    case 'deleted':
+      return 'deleted the room and its history'
   }
 }
 

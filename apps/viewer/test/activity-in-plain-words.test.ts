@@ -25,6 +25,7 @@ group('plain words', () => {
     [{ ...base, type: 'version', user: null, version: { id: 3, name: null, at: base.at } }, 'Version 3 saved'],
     [{ ...base, type: 'version', user: ada, version: { id: 4, name: 'Draft', at: base.at } }, 'Ada saved the version “Draft”'],
     [{ ...base, type: 'restore', user: ada, version: 3, inserted: 1, deleted: 2, length: 5 }, 'Ada restored version 3'],
+    [{ ...base, type: 'deleted', user: ada }, 'Ada deleted the room and its history'],
   ])('%o reads %s', (event, words) => {
     expect(describe(event)).toBe(words)
   })

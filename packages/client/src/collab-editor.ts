@@ -1,13 +1,13 @@
 /**
  * `collabEditor`: the CodeMirror 6 extensions that make an editor a view of a room's shared text.
  * Sync, remote cursors and undo come from y-codemirror.next (its caret labels made to follow
- * renames by renamed-carets.ts); the rest is a plain-text/Markdown editing setup. Undo is a
+ * renames by renamed-carets.ts); the rest is a plain-text editing setup (a language, such as the
+ * editor app's lazily loaded Markdown, is the app's to add). Undo is a
  * per-user `Y.UndoManager` tracking only this editor's own changes: there is deliberately no
  * CodeMirror `history()`, which would record remote changes too and let one person's undo revert
  * another person's text.
  */
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { markdown } from '@codemirror/lang-markdown'
 import { bracketMatching, defaultHighlightStyle, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
 import { Compartment, EditorState, type Extension } from '@codemirror/state'
 import {
@@ -25,6 +25,7 @@ import {
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
 import type { RoomSession } from './connect-room.js'
+import { caretLabels } from './caret-labels.js'
 import { renamedCarets } from './renamed-carets.js'
 
 /**
@@ -56,20 +57,6 @@ const highlightStyle = HighlightStyle.define(
   }),
 )
 
-/** Remote carets keep their name label visible, not only on hover, in the page's font. */
-const remoteCursorTheme = EditorView.theme({
-  '.cm-ySelectionCaret .cm-ySelectionInfo': {
-    opacity: 1,
-    fontFamily: 'inherit',
-    fontSize: '0.7em',
-    top: '-1.45em',
-    padding: '0.05em 0.35em',
-    borderRadius: '3px 3px 3px 0',
-    color: 'white',
-  },
-  '.cm-ySelectionCaret:hover .cm-ySelectionInfo': { opacity: 0.25 },
-})
-
 /**
  * Read-only and not editable while the token is view-only or the server refuses the session:
  * a read-only editor that still takes focus shows a blinking caret as if typing worked, and
@@ -99,8 +86,8 @@ export interface CollabEditorOptions {
 
 /**
  * Extensions binding an editor to `session.text`: sync, remote cursors and selections labelled
- * with each user's name and colour, local-only undo (Mod-z, Mod-y / Mod-Shift-z), line numbers,
- * bracket matching, Markdown highlighting and line wrapping; Tab indents (Escape, then Tab moves
+ * with each user's name and colour while they are active (caret-labels.ts), local-only undo (Mod-z, Mod-y / Mod-Shift-z), line numbers,
+ * bracket matching, syntax highlighting (of whatever language the app adds) and line wrapping; Tab indents (Escape, then Tab moves
  * the focus on). Read-only and not editable (no caret) when the token is view-only or access is denied.
  * Create the EditorState with an empty doc: the text comes from the room.
  */
@@ -118,7 +105,6 @@ export function collabEditor(session: RoomSession, options: CollabEditorOptions 
     indentOnInput(),
     bracketMatching(),
     highlightActiveLine(),
-    markdown(),
     syntaxHighlighting(highlightStyle),
     EditorView.lineWrapping,
     accessLock(session),
@@ -126,6 +112,6 @@ export function collabEditor(session: RoomSession, options: CollabEditorOptions 
     // keyboard is never trapped. Say so near the editor: see the editor app's keyboard hint.
     keymap.of([...(options.keys ?? []), ...yUndoManagerKeymap, indentWithTab, ...defaultKeymap]),
     renamedCarets(yCollab(session.text, session.awareness, { undoManager }), session.awareness),
-    remoteCursorTheme,
+    caretLabels(session.awareness, session.text),
   ]
 }

@@ -5,17 +5,20 @@
  */
 import type { UserInfo } from './connect-room.js'
 
-/** Caret colours, all readable under white label text. */
+/**
+ * Caret colours: each carries white label text at 4.5:1 or more (WCAG AA), and stands out at 3:1
+ * or more (non-text) against the dark editor background.
+ */
 export const USER_COLORS: readonly string[] = [
-  '#e5484d', // red
-  '#f76b15', // orange
-  '#c2860a', // amber
-  '#30a46c', // green
-  '#12a594', // teal
-  '#0090ff', // blue
+  '#e1292f', // red
+  '#c34e07', // orange
+  '#9b6b08', // amber
+  '#278457', // green
+  '#0e8073', // teal
+  '#0076d1', // blue
   '#3e63dd', // indigo
   '#8e4ec6', // purple
-  '#d6409f', // pink
+  '#d02d94', // pink
   '#7d6b5d', // brown
 ]
 
