@@ -19,3 +19,4 @@ export {
   type Http2SseMessage,
   type TestCertificate,
 } from './tls.js'
+export { axeViolations, seriousViolations, type AxeViolation } from './axe.js'
