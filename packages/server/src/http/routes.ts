@@ -225,8 +225,8 @@ export function createRoutes(context: RoutesContext) {
     route(request, response).catch((error: unknown) => {
       if (error instanceof HttpError && !response.headersSent) {
         context.log.info({ url: redactTarget(request.url), method: request.method, status: error.status, reason: error.message }, 'request refused')
-        // A body left unread (413) must not be parsed as the next request.
-        if (error.status === 413) response.setHeader('Connection', 'close')
+        // A body left unread (413) must not be parsed as the next request (HTTP/2 streams end on their own).
+        if (error.status === 413 && request.httpVersionMajor === 1) response.setHeader('Connection', 'close')
         return sendError(response, error.status, error.message)
       }
       context.log.error({ err: error, url: redactTarget(request.url) }, 'request failed')
