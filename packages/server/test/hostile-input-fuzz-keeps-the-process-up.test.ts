@@ -21,11 +21,14 @@ const scope = useScope()
 const seed = testSeed(0x5eed)
 
 const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'BREW', 'G\u0001T', '']
+// The HTTP fuzz aims at room `target`: with auth off its write routes (PUT text, POST update,
+// restore, DELETE) may legitimately change or delete it. The bystander types in room `fuzz`.
 const PATHS = [
-  '/', '/healthz', '/metrics', '/api/rooms', '/api/rooms/', '/api/rooms/fuzz', '/api/rooms/fuzz/text', '/api/rooms/fuzz/activity',
-  '/api/rooms/fuzz/update', '/api/rooms/fuzz/versions', '/api/activity', '/r/fuzz', '/viewer/', '/viewer/fuzz', '/assets/x-12345678.js',
+  '/', '/healthz', '/metrics', '/api/rooms', '/api/rooms/', '/api/rooms/target', '/api/rooms/target/text', '/api/rooms/target/activity',
+  '/api/rooms/target/update', '/api/rooms/target/versions', '/api/rooms/target/restore', '/api/rooms/target/changes',
+  '/api/rooms/target/share', '/api/activity', '/r/target', '/viewer/', '/viewer/target', '/assets/x-12345678.js',
   '/fuzz', '//[', '//[::1', 'http://[/x', '//', '/%', '/%00', '/%E0%A4%A', '/..%2f..%2fetc%2fpasswd', '/api/rooms/..', '/api/rooms/.hidden',
-  `/api/rooms/${'a'.repeat(300)}`, `/${'b'.repeat(9000)}`, '/api/rooms/fuzz/text/extra', '*', 'fuzz', '/\u00e9\u0000', '/\\..\\x',
+  `/api/rooms/${'a'.repeat(300)}`, `/${'b'.repeat(9000)}`, '/api/rooms/target/text/extra', '*', 'fuzz', '/\u00e9\u0000', '/\\..\\x',
 ]
 const QUERIES = [
   '', '', '', '?token=garbage', '?token=', '?tail=-1', '?tail=99999999999999999999', '?tail=1e3', '?lastEventId=abc', '?lastEventId=1',
