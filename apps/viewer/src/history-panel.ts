@@ -100,14 +100,11 @@ export function historyPanel(context: ViewerContext, room: string, options: Hist
   }
 
   const versionButton = (version: Version, className: string) => {
-    const button = document.createElement('button')
-    button.type = 'button'
-    button.className = className
-    button.dataset.version = String(version.id)
-    button.setAttribute('aria-label', describeVersion(version))
-    if (version.name !== null) button.classList.add('named')
-    button.addEventListener('click', () => choose(version.id))
-    return button
+    const element = button('', className, () => choose(version.id))
+    element.dataset.version = String(version.id)
+    element.setAttribute('aria-label', describeVersion(version))
+    if (version.name !== null) element.classList.add('named')
+    return element
   }
 
   const showVersion = async (id: number) => {
@@ -148,23 +145,11 @@ export function historyPanel(context: ViewerContext, room: string, options: Hist
   const restoreControl = (version: Version): HTMLElement => {
     const wrap = document.createElement('span')
     wrap.className = 'history-restore'
-    const start = document.createElement('button')
-    start.type = 'button'
-    start.className = 'button'
-    start.textContent = 'Restore this version'
-    start.addEventListener('click', () => {
+    const start = button('Restore this version', 'button', () => {
       const question = document.createElement('span')
       question.textContent = 'Everyone’s text becomes this version’s (the current one stays in the history).'
-      const confirm = document.createElement('button')
-      confirm.type = 'button'
-      confirm.className = 'button primary'
-      confirm.textContent = 'Restore'
-      const cancel = document.createElement('button')
-      cancel.type = 'button'
-      cancel.className = 'button'
-      cancel.textContent = 'Cancel'
-      cancel.addEventListener('click', () => wrap.replaceChildren(start))
-      confirm.addEventListener('click', async () => {
+      const cancel = button('Cancel', 'button', () => wrap.replaceChildren(start))
+      const confirm = button('Restore', 'button primary', async () => {
         confirm.disabled = true
         try {
           const restored = await restoreVersion(context, room, version.id)
@@ -240,6 +225,15 @@ export function historyPanel(context: ViewerContext, room: string, options: Hist
   }
 
   return { element, refresh, versionRecorded: refresh }
+}
+
+function button(label: string, className: string, onClick: (this: HTMLButtonElement) => void): HTMLButtonElement {
+  const element = document.createElement('button')
+  element.type = 'button'
+  element.className = className
+  element.textContent = label
+  element.addEventListener('click', onClick)
+  return element
 }
 
 function describeVersion(version: Version): string {
