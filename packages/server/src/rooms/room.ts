@@ -99,6 +99,8 @@ export class Room {
   private fullStateMessage: Uint8Array | null = null
   /** The whole document as one update, valid until the next update. */
   private stateUpdate: Uint8Array | null = null
+  /** The title as summaries show it; undefined until worked out after a change of the metadata. */
+  private cachedTitle: string | null | undefined
   /** Holders other than peers (an HTTP read, a live replica) keeping the room loaded. */
   private holds = 0
   /** Set once the room is being deleted: it takes no more changes, and nothing more is recorded of it. */
@@ -122,6 +124,8 @@ export class Room {
       throw new Error(`room ${name}: stored state does not apply: ${(error as Error).message}`, { cause: error })
     }
     const text = this.doc.getText(CONTENT)
+    // Every commit stores the title: worked out again only when the metadata changes.
+    this.doc.getMap(META).observe(() => (this.cachedTitle = undefined))
     this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
       if (transaction.changed.has(text as Y.AbstractType<any>)) this.textChanges = countTextChanges(transaction, text)
     })
@@ -187,7 +191,8 @@ export class Room {
 
   /** The document's title, as summaries show it. */
   title(): string | null {
-    return summarizeTitle(this.doc.getMap(META).get(TITLE))
+    if (this.cachedTitle === undefined) this.cachedTitle = summarizeTitle(this.doc.getMap(META).get(TITLE))
+    return this.cachedTitle
   }
 
   /**
