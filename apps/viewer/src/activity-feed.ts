@@ -1,11 +1,14 @@
 /**
- * The activity feed: one line per stored event in plain words ("Ada typed 42 characters"),
- * newest on top, with the user's colour and a relative time, filterable by user and by kind.
- * Notices (a reset of the log, a reconnection's gap) are lines of their own. Each event's line
- * carries its id (`data-id`), so what is shown can be checked against the stored log.
+ * The activity feed: stored events in plain words, newest on top, with the user's colour and a
+ * relative time, filterable by user and by kind. A person's edits are one line per editing session
+ * ("Ada edited for 3 min, +156 −12", edit-sessions.ts), updated in place as the session goes on;
+ * every other event is a line of its own, and so are notices (a reset of the log, a gap). Each line
+ * carries the ids of its events (`data-ids`, and the newest as `data-id`), so what is shown can be
+ * checked against the stored log.
  */
-import type { ActivityEvent } from '@cowrite/protocol'
+import type { ActivityEvent, EditEvent } from '@cowrite/protocol'
 import { actor, describe, describeAction, kindOf, relativeTime, userColor, userName, type ActivityKind } from './describe.js'
+import { continues, describeSession, extend, startSession, type EditSession } from './edit-sessions.js'
 
 /** Lines kept in the page; older ones are dropped from the bottom (the log keeps them). */
 const MAX_LINES = 2000
@@ -66,6 +69,8 @@ export function activityFeed(): ActivityFeed {
   element.append(header, empty, list)
 
   const users = new Set<string>()
+  /** Each person's open editing session and its line. */
+  const sessions = new Map<string, { session: EditSession; line: HTMLElement }>()
 
   const visible = (line: HTMLElement) => {
     if (line.dataset.kind === undefined) return userSelect.value === '' // notices only under "Everyone"
@@ -97,6 +102,34 @@ export function activityFeed(): ActivityFeed {
     for (const element of list.querySelectorAll('time')) element.textContent = relativeTime(element.dateTime, now)
   }, 10_000)
 
+  /** Show `session` in `line`: the sentence, the ids, the time of its latest edit. */
+  const renderSession = (line: HTMLElement, session: EditSession, color: string) => {
+    const last = session.events[session.events.length - 1]!
+    line.dataset.id = String(last.id)
+    line.dataset.ids = session.events.map((event) => event.id).join(' ')
+    const who = document.createElement('strong')
+    who.textContent = session.name
+    who.style.color = color
+    const text = line.querySelector('.text')!
+    text.replaceChildren(who, ` ${describeSession(session)}`)
+    line.title = `#${session.events[0]!.id}${session.events.length > 1 ? `–#${last.id}` : ''} · the document had ${last.length.toLocaleString('en')} characters after it`
+    line.querySelector('time')!.replaceWith(time(last.at))
+  }
+
+  /** An edit: into its person's open session when it continues it, else a new session line. */
+  const addEdit = (event: EditEvent, line: HTMLElement, color: string): boolean => {
+    const open = sessions.get(line.dataset.user!)
+    if (open && open.line.isConnected && continues(open.session, event)) {
+      open.session = extend(open.session, event)
+      renderSession(open.line, open.session, color)
+      return false
+    }
+    const session = startSession(event)
+    sessions.set(session.name, { session, line })
+    renderSession(line, session, color)
+    return true
+  }
+
   return {
     element,
     add(event) {
@@ -123,9 +156,12 @@ export function activityFeed(): ActivityFeed {
         who.style.color = color
         text.append(who, ` ${describeAction(event)}`)
       }
-      if (event.type === 'edit') line.title = `#${event.id} · the document had ${event.length.toLocaleString('en')} characters after it`
-      else line.title = `#${event.id}`
+      line.dataset.ids = String(event.id)
+      line.title = `#${event.id}`
       line.append(dot, text, time(event.at))
+      // Joining again or leaving ends a session: the next edit starts a new line.
+      if (event.type === 'join' || event.type === 'leave') sessions.delete(name)
+      if (event.type === 'edit' && !addEdit(event, line, color)) return
       prepend(line)
     },
     notice(message, tone = 'info') {

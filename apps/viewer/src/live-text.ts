@@ -3,6 +3,7 @@
  * updates, shown by a CodeMirror view bound to the replica's text with y-codemirror.next
  * (@cowrite/client's `readOnlyText`), which replays each update into the view.
  *
+ * Lines changed live are marked with who changed them for a moment (editing-marks.ts).
  * The replica's title (`meta` map, key `title`) is reported to the page as it changes.
  *
  * Each `snapshot` (one per (re)connection) replaces the replica with a new one, so a server whose
@@ -15,10 +16,13 @@ import { CONTENT, META, summarizeTitle, TITLE } from '@cowrite/protocol'
 import { Compartment, EditorState, type ChangeSpec } from '@codemirror/state'
 import { EditorView, lineNumbers } from '@codemirror/view'
 import { fromBase64 } from 'lib0/buffer'
+import { editingMarks } from './editing-marks.js'
 import * as Y from 'yjs'
 
 export interface LiveText {
   readonly view: EditorView
+  /** `name` (in `color`) has just edited (an activity event): their live changes are marked as theirs. */
+  edited(name: string, color: string): void
   /** The document's title (`meta` map, key `title`), or null when it has none. */
   readonly title: string | null
   /** Call `listener` whenever the title changes. */
@@ -51,6 +55,7 @@ const theme = EditorView.theme({
 
 export function liveText(parent: HTMLElement): LiveText {
   let doc = new Y.Doc()
+  const marks = editingMarks()
   let title: string | null = null
   const titleListeners: Array<(title: string | null) => void> = []
   const checkTitle = () => {
@@ -66,6 +71,7 @@ export function liveText(parent: HTMLElement): LiveText {
       doc: '',
       extensions: [
         binding.of(readOnlyText(doc.getText(CONTENT))),
+        marks.extension,
         EditorView.lineWrapping,
         lineNumbers(),
         theme,
@@ -95,8 +101,12 @@ export function liveText(parent: HTMLElement): LiveText {
       checkTitle()
     },
     update(update) {
-      Y.applyUpdate(doc, fromBase64(update))
+      // y-codemirror.next replays the change into the view at once, inside this call.
+      marks.live(() => Y.applyUpdate(doc, fromBase64(update)))
       checkTitle()
+    },
+    edited(name, color) {
+      marks.edited(name, color)
     },
     destroy() {
       view.destroy()

@@ -6,7 +6,7 @@ import { followActivity, tokenRole, type FollowState } from '@cowrite/client'
 import { editorHref, viewerHref, type ViewerContext } from './api.js'
 import { activityFeed } from './activity-feed.js'
 import { connectionBadge } from './connection-badge.js'
-import { sizeLabel } from './describe.js'
+import { sizeLabel, userColor, userName } from './describe.js'
 import { editsChart } from './edits-chart.js'
 import { historyPanel } from './history-panel.js'
 import { textTabs } from './text-tabs.js'
@@ -156,6 +156,7 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
         feed.add(event)
         if (event.type === 'version' && !historyView.element.hidden) historyView.versionRecorded()
         if (event.type === 'edit') {
+          text.edited(userName(event.user), userColor(event.user))
           chart.add(event)
           length = event.length
           connections ??= 0

@@ -7,6 +7,7 @@ import { describe as group, expect, it } from 'vitest'
 import type { ActivityEvent, EditEvent } from '@cowrite/protocol'
 import { describe, relativeTime, sizeLabel, userColor } from '../src/describe.js'
 import { bucketByMinute } from '../src/edits-chart.js'
+import { continues, describeSession, durationLabel, extend, SESSION_GAP_MS, startSession } from '../src/edit-sessions.js'
 
 const base = { id: 1, room: 'notes', at: '2025-03-01T12:00:00.000Z' }
 const ada = { name: 'Ada', color: '#30a46c' }
@@ -72,5 +73,33 @@ group('edits per minute', () => {
     expect(Object.fromEntries(buckets.at(-1)!.users)).toEqual({ Ada: { edits: 2, inserted: 5, deleted: 1, color: '#30a46c' } })
     expect(Object.fromEntries(buckets.at(-2)!.users)).toEqual({ Bob: { edits: 1, inserted: 4, deleted: 0, color: '#e5484d' } })
     expect(buckets.slice(0, -2).every((bucket) => bucket.users.size === 0)).toBe(true)
+  })
+})
+
+group('editing sessions', () => {
+  const at = (seconds: number) => new Date(Date.parse(base.at) + seconds * 1000).toISOString()
+  it('reads one edit in its own words and several as a session with its span and sums', () => {
+    let session = startSession(edit(42, 0, at(0)))
+    expect(describeSession(session)).toBe('typed 42 characters')
+    session = extend(session, edit(100, 10, at(65)))
+    session = extend(session, edit(14, 2, at(180)))
+    expect(describeSession(session)).toBe('edited for 3 min, +156 −12')
+  })
+
+  it('continues for the same person after a pause no longer than the gap, not for someone else', () => {
+    const session = startSession(edit(1, 0, at(0)))
+    expect(continues(session, edit(1, 0, at(SESSION_GAP_MS / 1000)))).toBe(true)
+    expect(continues(session, edit(1, 0, at(SESSION_GAP_MS / 1000 + 1)))).toBe(false)
+    expect(continues(session, edit(1, 0, at(5), { name: 'Bob', color: null }))).toBe(false)
+  })
+
+  it.each([
+    [400, '1 s'],
+    [12_000, '12 s'],
+    [180_000, '3 min'],
+    [3_900_000, '1 h 5 min'],
+    [7_200_000, '2 h'],
+  ])('says %i ms as %s', (ms, words) => {
+    expect(durationLabel(ms)).toBe(words)
   })
 })

@@ -56,9 +56,9 @@ export async function storedLog(server: AppServer, room: string): Promise<Array<
   }
 }
 
-/** The ids of the feed's event lines, top (newest) first. */
+/** The ids of the events the feed shows, line by line from the top, an editing session's (several) newest first. */
 export function feedIds(page: Page): Promise<number[]> {
-  return page.$$eval('.events li.event', (lines) => lines.map((line) => Number((line as HTMLElement).dataset.id)))
+  return page.$$eval('.events li.event', (lines) => lines.flatMap((line) => ((line as HTMLElement).dataset.ids ?? '').split(' ').map(Number).reverse()))
 }
 
 /** The feed's sentences, top first, without times. */

@@ -36,19 +36,21 @@ describe('viewer', () => {
     const elapsed = Date.now() - started
     expect(elapsed).toBeLessThan(1000)
 
-    // Further typing within the coalescing second arrives as one trailing event at most a second later.
+    // Further typing within the coalescing second arrives as one trailing event at most a second
+    // later, and joins Ada's editing session: one line, not one per second.
     ada.text.insert(14, '.\nSecond line')
     ada.text.delete(0, 6)
     await waitUntil('the live text follows', async () => (await shownText(page)) === ada.text.toString())
-    await waitUntil('the trailing edit is in the feed', async () => (await feedTexts(page)).length === 3)
+    await waitUntil('the trailing edit is in the session', async () => /^Ada edited for \d s, \+27 −6$/.test((await feedTexts(page))[0] ?? ''))
     expect(await shownText(page)).toBe('from Ada.\nSecond line')
-    expect(await feedTexts(page)).toEqual(['Ada typed 13 characters and deleted 6 characters', 'Ada typed 14 characters', 'Ada joined'])
+    expect(await feedTexts(page)).toHaveLength(2)
+    expect((await feedTexts(page))[1]).toBe('Ada joined')
     // The kind filter hides edits and shows them again.
     const visible = () => page.$$eval('.events li.event', (lines) => lines.filter((line) => !(line as HTMLElement).hidden).map((line) => (line as HTMLElement).dataset.kind))
     await page.uncheck('.filters input[data-kind="edit"]')
     expect(await visible()).toEqual(['join'])
     await page.check('.filters input[data-kind="edit"]')
-    expect(await visible()).toEqual(['edit', 'edit', 'join'])
+    expect(await visible()).toEqual(['edit', 'join'])
     expect(await badge(page)).toEqual({ status: 'live', text: 'Live' })
     // The chart has drawn Ada's bars.
     expect(await page.$$eval('.chart rect.bar', (bars) => bars.length)).toBeGreaterThan(0)
