@@ -23,8 +23,8 @@ import { waitUntil } from './helpers/wait.js'
 const scope = useScope()
 const SECRET = 'room-writes-secret'
 
-function send(server: TestServer, method: string, path: string, body: BodyInit, token?: string, type = 'application/octet-stream') {
-  return server.get(path, { method, headers: { 'Content-Type': type, ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body })
+function send(server: TestServer, method: string, path: string, body: string | Uint8Array, token?: string, type = 'application/octet-stream') {
+  return server.get(path, { method, headers: { 'Content-Type': type, ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body as BodyInit })
 }
 
 async function storedServer() {

@@ -149,6 +149,10 @@ export class CommitQueue {
 
   private run(): Promise<void> {
     this.running ??= (async () => {
+      // Never finish synchronously: with nothing pending (a room withdrawn since it was
+      // scheduled) the `finally` below would clear `running` before `??=` assigns it, and the
+      // finished loop would then stand for a running one forever, so nothing would commit again.
+      await Promise.resolve()
       try {
         // Keep committing what arrives meanwhile, but try a room that fails only once per run.
         const failed = new Set<Committable>()
