@@ -33,6 +33,12 @@ export interface ConnectRoomOptions {
   room: string
   /** Sent as `?token=` on the socket and as a bearer token to the API. */
   token?: string
+  /**
+   * A fresh token, asked before each (re)connect and when the server closes with 4401 (token
+   * expired), so a session outlives any one token without a reload. Its answer replaces `token`;
+   * if it fails, the attempt goes ahead with the last token.
+   */
+  getToken?: () => Promise<string> | string
   /** Who this is; a token with a `name` claim fixes the name (the server reports that one). */
   user: UserInfo
   /** Keep a copy in IndexedDB so edits survive a reload while offline. Default: when IndexedDB exists. */
@@ -58,6 +64,8 @@ export interface RoomSession {
   readonly awareness: Awareness
   /** The token claims the `view` role: the server will not accept edits. */
   readonly readOnly: boolean
+  /** The token in use (the latest `getToken` gave), if any. */
+  readonly token: string | undefined
   readonly state: ConnectionState
   /** Call `listener` on every change of connection state; returns the unsubscribe function. */
   onState(listener: (state: ConnectionState) => void): () => void
@@ -94,6 +102,7 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
     ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
   })
   const awareness = provider.awareness
+  let token = options.token
   const fixedName = tokenName(options.token)
   let user = { ...options.user, ...(fixedName ? { name: fixedName } : {}) }
   awareness.setLocalStateField('user', user)
@@ -103,10 +112,24 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
   const localLoaded = persistence ? persistence.whenSynced.then(() => undefined) : Promise.resolve()
 
   const browser = typeof window !== 'undefined' && typeof document !== 'undefined'
+  let destroyed = false
+  /** Connect, with a fresh token first when there is a source of them. */
+  const open = async () => {
+    if (options.getToken) {
+      try {
+        token = await options.getToken()
+      } catch (error) {
+        console.warn('cowrite: getToken failed; connecting with the previous token', error)
+      }
+      provider.params = token ? { token } : {}
+    }
+    if (!destroyed) provider.connect()
+  }
   const machine = createConnectionMachine({
     ...options.backoff,
-    open: () => provider.connect(),
-    checkAccess: () => checkAccess({ httpUrl, room, token: options.token, fetch: options.fetch }),
+    open: () => void open(),
+    renewsToken: options.getToken !== undefined,
+    checkAccess: () => checkAccess({ httpUrl, room, token, fetch: options.fetch }),
     isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
     now: () => Date.now(),
     timers: { set: (callback, ms) => setTimeout(callback, ms), clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) },
@@ -156,7 +179,12 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
     text,
     provider,
     awareness,
-    readOnly: tokenRole(options.token) === 'view',
+    get readOnly() {
+      return tokenRole(token) === 'view'
+    },
+    get token() {
+      return token
+    },
     get state() {
       return machine.state
     },
@@ -172,6 +200,7 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
     localLoaded,
     retry: () => machine.retry(),
     destroy() {
+      destroyed = true
       machine.stop()
       if (browser) {
         window.removeEventListener('online', onOnline)

@@ -44,6 +44,12 @@ export interface ConnectionMachineOptions extends BackoffOptions {
   checkAccess(): Promise<AccessCheck>
   /** Whether the browser believes it has a network. Default: always. */
   isOnline?(): boolean
+  /**
+   * `open` fetches a fresh token first (`connectRoom({ getToken })`): then an expired or refused
+   * token (a 4401 close, a 401 from the check) is worth one immediate attempt with a new one
+   * before the state says `denied`.
+   */
+  renewsToken?: boolean
   /** Milliseconds, like `Date.now`. */
   now(): number
   timers: Timers
@@ -107,6 +113,16 @@ export function createConnectionMachine(options: ConnectionMachineOptions): Conn
   /** Bumped on every transition, so a late access check answers only the attempt that asked. */
   let epoch = 0
   let socketOpened = false
+  /** An attempt with a fresh token was made since the last sync (after a 4401 or a 401). */
+  let renewed = false
+
+  /** With a token source, a refused token gets one more attempt (a fresh token) before `denied`. */
+  function renewInstead(code: number): boolean {
+    if (!options.renewsToken || renewed || code !== 401) return false
+    renewed = true
+    attempt()
+    return true
+  }
 
   function set(next: ConnectionState): void {
     epoch++
@@ -158,6 +174,7 @@ export function createConnectionMachine(options: ConnectionMachineOptions): Conn
     synced() {
       if (stopped || state.status !== 'connecting') return
       failures = 0
+      renewed = false
       set({ status: 'synced' })
     },
     closed(info) {
@@ -166,6 +183,7 @@ export function createConnectionMachine(options: ConnectionMachineOptions): Conn
       if (state.status !== 'connecting' && state.status !== 'synced') return
       if (isRefusal(info.code)) {
         clearTimer()
+        if (renewInstead(deniedCode(info.code))) return
         return set({ status: 'denied', code: deniedCode(info.code) })
       }
       if (info.wasOpen || socketOpened || state.status === 'synced') return scheduleRetry()
@@ -175,7 +193,10 @@ export function createConnectionMachine(options: ConnectionMachineOptions): Conn
       options.checkAccess().then(
         (check) => {
           if (stopped || epoch !== asked) return
-          if (check.result === 'denied') return set({ status: 'denied', code: check.code, ...(check.reason ? { reason: check.reason } : {}) })
+          if (check.result === 'denied') {
+            if (renewInstead(check.code)) return
+            return set({ status: 'denied', code: check.code, ...(check.reason ? { reason: check.reason } : {}) })
+          }
           scheduleRetry()
         },
         () => {

@@ -35,7 +35,7 @@ function fakeClock() {
 }
 
 /** A machine over a fake clock, a fixed random() and a scripted access check. */
-function harness(options: { random?: number; online?: boolean; access?: AccessCheck } = {}) {
+function harness(options: { random?: number; online?: boolean; access?: AccessCheck; renewsToken?: boolean } = {}) {
   const clock = fakeClock()
   let online = options.online ?? true
   let access: AccessCheck = options.access ?? { result: 'unreachable' }
@@ -51,6 +51,7 @@ function harness(options: { random?: number; online?: boolean; access?: AccessCh
     random: () => options.random ?? 0.5,
     baseMs: 1000,
     maxMs: 30_000,
+    renewsToken: options.renewsToken,
   })
   machine.subscribe((state) => states.push(state))
   return {
@@ -250,6 +251,30 @@ describe('connection state machine', () => {
     // Only an explicit retry tries again.
     h.machine.retry()
     expect(h.opens()).toBe(2)
+  })
+
+  it('with a token source, an expired token (4401) or a 401 gets one attempt with a fresh token, then denied', async () => {
+    const h = harness({ renewsToken: true, access: { result: 'denied', code: 401 } })
+    h.machine.start()
+    h.machine.opened()
+    h.machine.synced()
+    h.machine.closed({ wasOpen: true, code: 4401 })
+    expect(h.machine.state.status).toBe('connecting')
+    expect(h.opens()).toBe(2)
+    // The fresh token is refused too (the probe says 401): that is final.
+    h.machine.closed({ wasOpen: false })
+    await h.answerChecks()
+    expect(h.machine.state).toEqual({ status: 'denied', code: 401 })
+    expect(h.opens()).toBe(2)
+    // After a sync the allowance is back: a later expiry renews again.
+    h.machine.retry()
+    h.machine.opened()
+    h.machine.synced()
+    h.machine.closed({ wasOpen: true, code: 4401 })
+    expect(h.machine.state.status).toBe('connecting')
+    // A 403 (wrong room, view-only) is never a token to renew.
+    h.machine.closed({ wasOpen: true, code: 4403 })
+    expect(h.machine.state).toEqual({ status: 'denied', code: 403 })
   })
 
   it('a failed open with the server up but not refusing (404, 200) is a transient failure', async () => {
