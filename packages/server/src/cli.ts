@@ -18,9 +18,14 @@ import { SchemaError, type Storage } from './storage/storage.js'
 import { TlsFilesError, type TlsFiles } from './http/tls.js'
 import type { WebhookOptions } from './webhooks/webhooks.js'
 import { describeWebhookUrl } from './webhooks/webhook-url.js'
+import { runCommand } from './commands/index.js'
 
 const USAGE = `Usage: cowrite serve [flags]
        cowrite token --room ROOM --name NAME [--role admin|edit|view] [--ttl 1h] [--sub ID]
+       cowrite backup FILE [--data DIR]            a consistent copy of the store, while it runs
+       cowrite export [--room R] [--format text|yjs|json] [--out FILE] [--url URL --token T | --data DIR]
+       cowrite import FILE [--room R] [--format text|yjs|json] [--url URL --token T | --data DIR]
+       (each answers --help)
 
 Flags (environment variable in brackets):
   --host HOST              interface to listen on [COWRITE_HOST, HOST] (${DEFAULTS.host})
@@ -295,6 +300,10 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest)
     case 'token':
       return token(rest)
+    case 'backup':
+    case 'export':
+    case 'import':
+      return runCommand(command, rest, process.env)
     case undefined:
     case 'help':
     case '--help':

@@ -16,6 +16,7 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url))
 const LAYERS: Record<string, number> = {
   'cli.ts': 7,
   'index.ts': 7,
+  commands: 6,
   'server.ts': 6,
   'options.ts': 5,
   http: 5,
