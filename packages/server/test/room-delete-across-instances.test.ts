@@ -52,7 +52,7 @@ describe('DELETE under scale-out', () => {
       on: [[ada.doc, 'update'], [bob.doc, 'update']],
     })
     const inspect = await store(url)
-    await waitUntil('stored', async () => (await rowsOf(inspect, 'shared')).changes >= 2)
+    await waitUntil('stored', async () => ((await rowsOf(inspect, 'shared')).changes ?? 0) >= 2)
     const viewer = await openSse(scope, `${b.url}/api/rooms/shared/activity?tail=0`)
 
     const closes = [closedWith(ada), closedWith(bob)]
