@@ -5,7 +5,7 @@
  * where it scrolls on; remote caret labels show while their person is active and then step aside,
  * and their white text meets 4.5:1 on every user colour.
  */
-import { createStockClient, waitUntil } from '@cowrite/testing'
+import { contrast, createStockClient, waitUntil } from '@cowrite/testing'
 import { USER_COLORS } from '@cowrite/client'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -103,11 +103,7 @@ describe('remote caret labels', () => {
   })
 
   it('have white text at 4.5:1 or more on every user colour', () => {
-    const luminance = (hex: string) => {
-      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
-    }
-    const failing = USER_COLORS.filter((color) => 1.05 / (luminance(color) + 0.05) < 4.5)
+    const failing = USER_COLORS.filter((color) => contrast(color, '#ffffff') < 4.5)
     expect(failing).toEqual([])
   })
 })

@@ -88,3 +88,14 @@ it('keeps the token on the logo and the start page, which lists only the rooms t
   await waitForStatus(page, 'synced')
   expect(new URL(page.url()).searchParams.get('token')).toBe(teamToken)
 })
+
+it('a refused page on a phone keeps its header to two rows, with "Try now" in reach', async () => {
+  const { page } = await openEditor(env, `${env.server.url}/r/phone-denied`, 'Nobody', { width: 390, height: 844 })
+  await waitForStatus(page, 'denied')
+  await page.waitForSelector('.try-now:not([hidden])')
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+  const tryNow = (await page.locator('.try-now').boundingBox())!
+  expect(tryNow.x + tryNow.width).toBeLessThanOrEqual(390)
+  const title = (await page.locator('.heading').boundingBox())!
+  expect(tryNow.y).toBeLessThan(title.y + title.height + tryNow.height)
+})

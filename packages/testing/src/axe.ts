@@ -15,6 +15,11 @@ export interface AxeViolation {
   targets: string[]
 }
 
+/** What the page's `axe` offers, as far as this module uses it. */
+interface AxeRunner {
+  run(context: unknown, options: object): Promise<{ violations: Array<{ id: string; impact: AxeViolation['impact']; help: string; nodes: Array<{ target: unknown[] }> }> }>
+}
+
 let source: string | undefined
 
 /** Run every axe rule on `page` as it is now (WCAG 2.x A and AA and best practices). */
@@ -22,7 +27,8 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   source ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
   await page.evaluate(source)
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; impact: AxeViolation['impact']; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe
+    // In the page: its global `axe` (just injected) and its document.
+    const { axe, document } = globalThis as unknown as { axe: AxeRunner; document: unknown }
     const { violations } = await axe.run(document, { resultTypes: ['violations'] })
     return violations.map((violation) => ({ id: violation.id, impact: violation.impact, help: violation.help, targets: violation.nodes.map((node) => node.target.join(' ')) }))
   })

@@ -20,3 +20,4 @@ export {
   type TestCertificate,
 } from './tls.js'
 export { axeViolations, seriousViolations, type AxeViolation } from './axe.js'
+export { contrast, luminance } from './contrast.js'
