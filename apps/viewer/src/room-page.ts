@@ -129,7 +129,11 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
   const showMeta = () => {
     meta.textContent = connections === null ? `not created yet` : `${connections} connected · ${sizeLabel(length)}`
   }
+  // Who the server last said is here: an edit by anyone else means that list is out of date (a join
+  // can be reported before the person's name reached the server).
+  let presentNames = new Set<string>()
   present.onInfo((info) => {
+    presentNames = new Set(info?.users.map((user) => user.name) ?? [])
     connections = info?.connections ?? null
     length = info?.length ?? length
     showMeta()
@@ -157,6 +161,7 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
         if (event.type === 'version' && !historyView.element.hidden) historyView.versionRecorded()
         if (event.type === 'edit') {
           text.edited(userName(event.user), userColor(event.user))
+          if (event.user && !presentNames.has(event.user.name)) present.refresh()
           chart.add(event)
           length = event.length
           connections ??= 0
