@@ -128,11 +128,15 @@ export function createHistoryRoutes({ registry, storage, maxBody }: HistoryConte
         // The text already is the version's: nothing to store, nothing to report.
         if (loaded.text() === text) return { restored: target.id, inserted: 0, deleted: 0, length: loaded.length, version: null }
         const user = actingUser(grant)
-        const counts = await new Promise<{ inserted: number; deleted: number }>((resolve) => {
-          const writer = new Writer(user, (inserted, deleted) => {
-            registry.note(loaded, { type: 'restore', version: target.id, inserted, deleted, length: loaded.length }, user)
-            resolve({ inserted, deleted })
-          })
+        const counts = await new Promise<{ inserted: number; deleted: number }>((resolve, reject) => {
+          const writer = new Writer(
+            user,
+            (inserted, deleted) => {
+              registry.note(loaded, { type: 'restore', version: target.id, inserted, deleted, length: loaded.length }, user)
+              resolve({ inserted, deleted })
+            },
+            () => reject(new HttpError(409, `room ${room} was deleted before the restore was stored`)),
+          )
           loaded.replaceText(text, writer)
         })
         const version = await registry.versions.record(loaded, null, user)
