@@ -3,6 +3,7 @@
  * to miss, and an empty editor inviting you to type would be a lie.
  */
 import type { ConnectionState, RoomSession } from '@cowrite/client'
+import { CloseCode } from '@cowrite/protocol'
 
 const MISSING = 'You need a valid link to open this room: yours has no token, or it has expired. Ask whoever shared it for a new one.'
 const WRONG_ROOM = 'Your link does not give access to this room. Ask whoever shared it for a link to this room.'
@@ -12,6 +13,7 @@ const WRONG_ROOM = 'Your link does not give access to this room. Ask whoever sha
  * expired one), else what the status code alone can tell.
  */
 export function deniedMessage(code: number, reason: string | undefined): string {
+  if (code === CloseCode.roomDeleted) return 'This room was deleted. Nothing typed here is saved: start a new room from the Cowrite logo.'
   if (code === 403) return reason && reason !== 'forbidden' ? `Your link does not give access to this room (${reason}). Ask whoever shared it for a link to this room.` : WRONG_ROOM
   if (code !== 401 || !reason || reason === 'token required') return code === 401 ? MISSING : WRONG_ROOM
   if (reason === 'token expired') return 'Your link has expired. Ask whoever shared it for a new one.'
@@ -20,6 +22,7 @@ export function deniedMessage(code: number, reason: string | undefined): string 
 
 /** A few words for the editor's placeholder when access is refused. */
 export function deniedPlaceholder(code: number, reason: string | undefined): string {
+  if (code === CloseCode.roomDeleted) return 'This room was deleted. Nothing typed here would be saved.'
   return `Access denied: ${reason ?? (code === 401 ? 'this link has no valid token' : 'this link is for another room')}. Nothing typed here would be saved.`
 }
 

@@ -17,3 +17,8 @@ export function roomHref(room: string, token: string | undefined): string {
 export function viewerHref(room: string | undefined, token: string | undefined): string {
   return withToken(`/viewer/${room === undefined ? '' : encodeURIComponent(room)}`, token)
 }
+
+/** The viewer's History panel for `room` (its newest version chosen). */
+export function historyHref(room: string, token: string | undefined): string {
+  return withToken(`/viewer/${encodeURIComponent(room)}?history`, token)
+}

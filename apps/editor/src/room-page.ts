@@ -15,7 +15,8 @@ import { downloadButton } from './download.js'
 import { findAndReplace } from './find-replace.js'
 import { formattingKeymap } from './formatting.js'
 import { loadUser } from './identity.js'
-import { viewerHref, withToken } from './links.js'
+import { historyHref, viewerHref, withToken } from './links.js'
+import { tokenEndpoint, tokenSource } from './token-endpoint.js'
 import { lazyMarkdown } from './markdown.js'
 import { markdownStyle } from './markdown-style.js'
 import { presenceBar } from './presence-bar.js'
@@ -38,7 +39,9 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   document.title = `${room} · Cowrite`
   rememberRoom(room, { token })
 
-  const session = connectRoom({ url: options.server, room, token, user: loadUser() })
+  // A self-hoster's backend may hand out fresh tokens (`?tokenEndpoint=/path`): sessions then outlive their token.
+  const endpoint = tokenEndpoint(location.search, location.origin)
+  const session = connectRoom({ url: options.server, room, token, user: loadUser(), ...(endpoint ? { getToken: tokenSource(endpoint, room) } : {}) })
 
   const header = element('header', 'topbar')
   const brand = element('a', 'brand', 'Cowrite')
@@ -54,10 +57,13 @@ export function mountRoomPage(root: HTMLElement, options: RoomPageOptions): void
   const activity = element('a', 'button activity-link', 'Activity')
   activity.href = viewerHref(room, token)
   activity.title = 'This room’s activity and live text in the viewer'
+  const history = element('a', 'button history-link', 'History')
+  history.href = historyHref(room, token)
+  history.title = 'Every version of this room, what changed, and restoring one'
   const pill = element('span', '')
   pill.id = 'connection'
   const tryNow = element('button', 'button try-now')
-  actions.append(share, activity, pill, tryNow)
+  actions.append(share, activity, history, pill, tryNow)
   header.append(brand, heading, actions)
 
   const presence = element('nav', '')

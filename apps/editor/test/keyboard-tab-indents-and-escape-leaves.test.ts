@@ -40,7 +40,7 @@ it('“Try now” is a button the keyboard reaches, and Enter on it asks the ser
   page.on('request', (request) => {
     if (new URL(request.url()).pathname === '/api/rooms/keyboard-denied') checks.push(request.url())
   })
-  await page.focus('.activity-link')
+  await page.focus('.history-link')
   await page.keyboard.press('Tab')
   expect(await page.evaluate(() => [document.activeElement?.tagName, document.activeElement?.textContent])).toEqual(['BUTTON', 'Try now'])
   await page.keyboard.press('Enter')

@@ -159,6 +159,11 @@ export function roomPage(root: HTMLElement, context: ViewerContext, room: string
       activity: (event) => {
         feed.add(event)
         if (event.type === 'version' && !historyView.element.hidden) historyView.versionRecorded()
+        if (event.type === 'deleted') {
+          // What is shown is gone from the server: say so; a new room of this name starts empty.
+          say(`${event.user ? `${event.user.name} deleted` : 'Someone deleted'} this room: its text and history are gone. Anyone may start a new room with this name.`)
+          if (!historyView.element.hidden) historyView.refresh()
+        }
         if (event.type === 'edit') {
           text.edited(userName(event.user), userColor(event.user))
           if (event.user && !presentNames.has(event.user.name)) present.refresh()

@@ -7,7 +7,7 @@
  * neutralised on every close, so the state we report is the schedule that really runs.
  * Binding an editor is collab-editor.ts's job.
  */
-import { assertRoomName, CONTENT } from '@cowrite/protocol'
+import { assertRoomName, CloseCode, CONTENT } from '@cowrite/protocol'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
@@ -171,6 +171,11 @@ export function connectRoom(options: ConnectRoomOptions): RoomSession {
     document.addEventListener('visibilitychange', onVisibility)
   }
 
+  // A deleted room's offline copy must go too: reopened, the name is a new empty room, and the
+  // old copy would push the deleted text into it.
+  machine.subscribe((state) => {
+    if (state.status === 'denied' && state.code === CloseCode.roomDeleted) void persistence?.clearData()
+  })
   machine.start()
 
   return {
