@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isValidRoomName, type RoomSummary } from '@cowrite/protocol'
 import { CommandError, serverApi, setting, storeLocation, type Environment } from './command.js'
-import { encodeRoomsJson, parseFormat, textOfState, type Format, type RoomRecord } from './room-file.js'
+import { textOf } from '../rooms/stored-text.js'
+import { encodeRoomsJson, parseFormat, type Format, type RoomRecord } from './room-file.js'
 import { readStore } from './store-files.js'
 
 export const EXPORT_USAGE = `Usage: cowrite export [--room ROOM] [--format text|yjs|json] [--out FILE]
@@ -69,7 +70,7 @@ async function fromServer(url: string, token: string | undefined, only: string |
       if (only === undefined && error instanceof CommandError && / 404 /.test(error.message)) continue
       throw error
     }
-    rooms.push({ name, text: textOfState(state), state })
+    rooms.push({ name, text: textOf([state]), state })
   }
   return rooms
 }

@@ -11,7 +11,7 @@
  */
 import { extname } from 'node:path'
 import * as Y from 'yjs'
-import { CONTENT, isValidRoomName } from '@cowrite/protocol'
+import { isValidRoomName } from '@cowrite/protocol'
 import { CommandError } from './command.js'
 
 export const FORMATS = ['text', 'yjs', 'json'] as const
@@ -37,30 +37,6 @@ export function formatOfFile(path: string): Format {
   if (extension === '.yjs') return 'yjs'
   if (extension === '.txt' || extension === '.text' || extension === '.md') return 'text'
   throw new CommandError(`cannot tell the format of ${path} from its extension (.json, .yjs, .txt): give --format`, 2)
-}
-
-/** The text of a whole-document update. */
-export function textOfState(state: Uint8Array): string {
-  const doc = new Y.Doc()
-  try {
-    Y.applyUpdate(doc, state)
-    return doc.getText(CONTENT).toString()
-  } finally {
-    doc.destroy()
-  }
-}
-
-/** The state of stored updates (snapshot and log) as one update. */
-export function stateOfUpdates(updates: readonly Uint8Array[]): Uint8Array {
-  const doc = new Y.Doc()
-  try {
-    doc.transact(() => {
-      for (const update of updates) Y.applyUpdate(doc, update)
-    })
-    return Y.encodeStateAsUpdate(doc)
-  } finally {
-    doc.destroy()
-  }
 }
 
 export function encodeRoomsJson(rooms: readonly RoomRecord[], exportedAt = new Date()): string {

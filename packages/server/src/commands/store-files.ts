@@ -9,12 +9,14 @@ import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
 import { CONTENT, META, TITLE, summarizeTitle } from '@cowrite/protocol'
+import { textOf } from '../rooms/stored-text.js'
 import { replaceTextMinimally } from '../rooms/text-diff.js'
+import { compactUpdates } from '../storage/compact.js'
 import { createPostgresStorage } from '../storage/postgres.js'
 import { SCHEMA_VERSION, createSqliteStorage } from '../storage/sqlite.js'
 import type { Storage } from '../storage/storage.js'
 import { CommandError, type StoreLocation } from './command.js'
-import { stateOfUpdates, textOfState, type RoomRecord } from './room-file.js'
+import type { RoomRecord } from './room-file.js'
 
 /** Every room of the store (or the one named), with its text and state. */
 export async function readStore(location: StoreLocation, only: string | undefined): Promise<RoomRecord[]> {
@@ -57,8 +59,8 @@ export async function readStore(location: StoreLocation, only: string | undefine
 }
 
 function record(name: string, updates: readonly Uint8Array[]): RoomRecord {
-  const state = stateOfUpdates(updates)
-  return { name, text: textOfState(state), state }
+  const state = compactUpdates(updates)
+  return { name, text: textOf([state]), state }
 }
 
 /** What one room gets on import: a Yjs state merged in, or a text that replaces the room's. */

@@ -8,12 +8,12 @@ import type { Version, VersionChanges } from '@cowrite/protocol'
 import { actingUser, type Grant } from '../auth/authorize.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
 import { textOf } from '../rooms/stored-text.js'
-import { Writer } from '../rooms/writer.js'
 import { publicVersion, type StoredVersion } from '../storage/history.js'
 import type { Storage } from '../storage/storage.js'
 import { attributedChanges } from '../storage/version-diff.js'
 import { readJsonObject } from './body.js'
 import { HttpError } from './http-error.js'
+import { changeAs, withRoom } from './room-changes.js'
 import { sendJson } from './json.js'
 
 export interface HistoryContext {
@@ -57,16 +57,6 @@ export function createHistoryRoutes({ registry, storage, maxBody }: HistoryConte
 
   async function textAt(room: string, upto: number): Promise<string> {
     return textOf(await history.stateAt(room, upto))
-  }
-
-  /** Hold the room loaded while `work` runs. */
-  async function withRoom<T>(name: string, work: (room: Awaited<ReturnType<RoomRegistry['acquire']>>) => Promise<T>): Promise<T> {
-    const room = await registry.acquire(name)
-    try {
-      return await work(room)
-    } finally {
-      registry.release(room)
-    }
   }
 
   return {
@@ -115,7 +105,7 @@ export function createHistoryRoutes({ registry, storage, maxBody }: HistoryConte
       const { name } = await readJsonObject(request, maxBody)
       const trimmed = typeof name === 'string' ? name.replace(/\s+/g, ' ').trim() : ''
       if (trimmed === '' || trimmed.length > MAX_VERSION_NAME) throw new HttpError(400, `name must be a string of 1 to ${MAX_VERSION_NAME} characters`)
-      const version = await withRoom(room, (loaded) => registry.versions.record(loaded, trimmed, actingUser(grant)))
+      const version = await withRoom(registry, room, (loaded) => registry.versions.record(loaded, trimmed, actingUser(grant)))
       sendJson(response, 201, publicVersion(version!))
     },
 
@@ -124,21 +114,19 @@ export function createHistoryRoutes({ registry, storage, maxBody }: HistoryConte
       const body = await readJsonObject(request, maxBody)
       const target = await versionOf(room, body.version)
       const text = await textAt(room, target.upto)
-      const answer = await withRoom(room, async (loaded): Promise<RestoreBody> => {
+      const answer = await withRoom(registry, room, async (loaded): Promise<RestoreBody> => {
         // The text already is the version's: nothing to store, nothing to report.
         if (loaded.text() === text) return { restored: target.id, inserted: 0, deleted: 0, length: loaded.length, version: null }
         const user = actingUser(grant)
-        const counts = await new Promise<{ inserted: number; deleted: number }>((resolve, reject) => {
-          const writer = new Writer(
-            user,
-            (inserted, deleted) => {
-              registry.note(loaded, { type: 'restore', version: target.id, inserted, deleted, length: loaded.length }, user)
-              resolve({ inserted, deleted })
-            },
-            () => reject(new HttpError(409, `room ${room} was deleted before the restore was stored`)),
-          )
-          loaded.replaceText(text, writer)
-        })
+        const counts = await changeAs(
+          loaded,
+          user,
+          (writer) => {
+            loaded.replaceText(text, writer)
+            return true
+          },
+          (inserted, deleted) => registry.note(loaded, { type: 'restore', version: target.id, inserted, deleted, length: loaded.length }, user),
+        )
         const version = await registry.versions.record(loaded, null, user)
         return { restored: target.id, ...counts, length: loaded.length, version: version ? publicVersion(version) : null }
       })

@@ -14,11 +14,13 @@ import { actingUser, type Grant } from '../auth/authorize.js'
 import type { Logger } from '../log.js'
 import type { Room } from '../rooms/room.js'
 import type { RoomRegistry } from '../rooms/room-registry.js'
-import { Writer } from '../rooms/writer.js'
+import type { Writer } from '../rooms/writer.js'
+import { compactUpdates } from '../storage/compact.js'
 import type { Storage } from '../storage/storage.js'
 import { ProtocolError } from '../sync/messages.js'
 import { readBody } from './body.js'
 import { HttpError } from './http-error.js'
+import { changeAs, withRoom } from './room-changes.js'
 import { sendJson } from './json.js'
 
 export interface RoomWritesContext {
@@ -39,57 +41,15 @@ export interface TextWriteBody {
 /** Strict UTF-8: a body that is not valid UTF-8 is refused rather than patched with U+FFFD. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** The state of stored updates as one update (what `GET …/update` serves for a room not loaded). */
-function stateOf(updates: readonly Uint8Array[]): Uint8Array {
-  const doc = new Y.Doc()
-  try {
-    doc.transact(() => {
-      for (const update of updates) Y.applyUpdate(doc, update)
-    })
-    return Y.encodeStateAsUpdate(doc)
-  } finally {
-    doc.destroy()
-  }
-}
-
 export function createRoomWrites({ registry, storage, log, maxBody }: RoomWritesContext) {
   async function existing(name: string): Promise<void> {
     if (!registry.get(name) && !(await storage.get(name))) throw new HttpError(404, `room ${name} not found`)
   }
 
-  /** Hold the room loaded while `work` runs; a room deleted meanwhile is a 409. */
-  async function withRoom<T>(name: string, work: (room: Room) => Promise<T>): Promise<T> {
-    const room = await registry.acquire(name)
-    try {
-      if (room.isDeleted) throw new HttpError(409, `room ${name} was deleted meanwhile`)
-      return await work(room)
-    } finally {
-      registry.release(room)
-    }
-  }
-
-  /**
-   * Make one change by `grant`'s user through `change` and resolve once it is stored, with the
-   * characters inserted and deleted; the `edit` event is emitted then. `change` returns false when
-   * it changed nothing: nothing is stored or reported, and the counts are zero.
-   */
+  /** One change by `grant`'s user, reported as an `edit` once stored. */
   function write(room: Room, grant: Grant, change: (writer: Writer) => boolean): Promise<{ inserted: number; deleted: number }> {
     const user = actingUser(grant)
-    return new Promise((resolve, reject) => {
-      const writer = new Writer(
-        user,
-        (inserted, deleted) => {
-          registry.wrote(room, inserted, deleted, user)
-          resolve({ inserted, deleted })
-        },
-        () => reject(new HttpError(409, `room ${room.name} was deleted before the change was stored`)),
-      )
-      try {
-        if (!change(writer)) resolve({ inserted: 0, deleted: 0 })
-      } catch (error) {
-        reject(error)
-      }
-    })
+    return changeAs(room, user, change, (inserted, deleted) => registry.wrote(room, inserted, deleted, user))
   }
 
   return {
@@ -99,7 +59,7 @@ export function createRoomWrites({ registry, storage, log, maxBody }: RoomWrites
       const room = registry.get(name)
       let update: Uint8Array
       try {
-        update = room?.isStored ? room.encodedState() : stateOf(await storage.load(name))
+        update = room?.isStored ? room.encodedState() : compactUpdates(await storage.load(name))
       } catch (error) {
         log.error({ room: name, err: error }, 'stored state could not be read')
         throw new HttpError(503, `room ${name} could not be read from storage`)
@@ -117,7 +77,7 @@ export function createRoomWrites({ registry, storage, log, maxBody }: RoomWrites
       } catch (error) {
         throw new HttpError(400, `body is not a Yjs update: ${(error as Error).message}`)
       }
-      const length = await withRoom(name, async (room) => {
+      const length = await withRoom(registry, name, async (room) => {
         try {
           await write(room, grant, (writer) => room.applyUpdate(update, writer))
         } catch (error) {
@@ -138,7 +98,7 @@ export function createRoomWrites({ registry, storage, log, maxBody }: RoomWrites
       } catch {
         throw new HttpError(400, 'body is not valid UTF-8 text')
       }
-      const answer = await withRoom(name, async (room): Promise<TextWriteBody> => {
+      const answer = await withRoom(registry, name, async (room): Promise<TextWriteBody> => {
         const counts = await write(room, grant, (writer) => {
           if (room.text() === text) return false
           room.replaceText(text, writer)
