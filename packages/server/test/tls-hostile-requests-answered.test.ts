@@ -7,24 +7,16 @@
  * plain HTTP on the TLS port, are closed. Through all of it the process stays up and a stock
  * HTTP/2 client carries on.
  */
-import { rmSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { connect as tcpConnect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectHttp2, makeCertificate, type TestCertificate } from '@cowrite/testing'
+import { describe, expect, it } from 'vitest'
+import { connectHttp2 } from '@cowrite/testing'
 import { startCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
+import { useTestCertificate } from './helpers/tls.js'
 
 const scope = useScope()
-let certificate: TestCertificate
-
-beforeAll(() => {
-  certificate = makeCertificate()
-})
-afterAll(() => {
-  if (certificate) rmSync(dirname(certificate.certFile), { recursive: true, force: true })
-})
+const certificate = useTestCertificate()
 
 /** A raw HTTP/1.1 exchange over TLS: status, content type and body of the answer. */
 function rawTls(port: number, payload: string): Promise<{ status: number; type: string | undefined; body: string }> {

@@ -10,45 +10,19 @@
  * client that offers only `http/1.1`): the same routes, SSE with its `Connection: keep-alive`.
  */
 import { request as httpsRequest, type RequestOptions } from 'node:https'
-import { rmSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { WebsocketProvider } from 'y-websocket'
-import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONTENT } from '@cowrite/protocol'
-import { assertBuilt, connectHttp2, makeCertificate, trustingWebSocket, type TestCertificate } from '@cowrite/testing'
+import { describe, expect, it } from 'vitest'
+import { assertBuilt, connectHttp2 } from '@cowrite/testing'
 import { startCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
+import { tlsStockClient, useTestCertificate } from './helpers/tls.js'
 import { readMetric } from './helpers/server.js'
 import { waitUntil } from './helpers/wait.js'
 
 const scope = useScope()
-let certificate: TestCertificate
-
-beforeAll(() => {
-  certificate = makeCertificate()
-})
-afterAll(() => {
-  if (certificate) rmSync(dirname(certificate.certFile), { recursive: true, force: true })
-})
+const certificate = useTestCertificate()
 
 function tlsArgs(): string[] {
   return ['--storage', 'memory', '--tls-cert', certificate.certFile, '--tls-key', certificate.keyFile]
-}
-
-/** A stock y-websocket provider over `wss://`, trusting the test certificate; destroyed after the test. */
-function stockClient(wssUrl: string, room: string, name: string): { doc: Y.Doc; provider: WebsocketProvider } {
-  const doc = new Y.Doc()
-  const provider = new WebsocketProvider(wssUrl, room, doc, {
-    WebSocketPolyfill: trustingWebSocket(certificate.pem) as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-  })
-  provider.awareness.setLocalStateField('user', { name, color: '#30a46c' })
-  scope.defer(() => {
-    provider.destroy()
-    doc.destroy()
-  })
-  return { doc, provider }
 }
 
 /** GET over HTTP/1.1 on TLS (ALPN offers `http/1.1` only); `stream` resolves at the headers. */
@@ -113,10 +87,10 @@ describe('HTTPS', () => {
     expect(readMetric(metrics.body, 'cowrite_sse_subscribers')).toBe(8)
 
     // Events as they happen: a stock client joins over wss:// and types.
-    const ada = stockClient(server.wsUrl, 'notes', 'Ada')
+    const ada = tlsStockClient(scope, certificate, server.wsUrl, 'notes', { name: 'Ada', color: '#30a46c' })
     await waitUntil('Ada is synced', () => ada.provider.synced, { on: [[ada.provider, 'sync']] })
     for (const stream of streams) await stream.waitFor('the join', (messages) => messages.some((message) => message.event === 'join'))
-    ada.doc.getText(CONTENT).insert(0, 'over HTTP/2')
+    ada.text.insert(0, 'over HTTP/2')
     for (const stream of streams) {
       const messages = await stream.waitFor('the edit', (received) => received.some((message) => message.event === 'edit'))
       const edit = JSON.parse(messages.find((message) => message.event === 'edit')!.data) as { inserted: number; user: { name: string } }

@@ -13,16 +13,14 @@
  * 2. a live `?doc=1` replica that stops reading is dropped by the budget once a stock client's
  *    large edits pass it, while a replica that reads keeps up and ends with the last edit.
  */
-import { rmSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CONTENT, decodeStreamEvent, type UpdateEvent } from '@cowrite/protocol'
-import { connectHttp2, makeCertificate, trustingWebSocket, type Http2Client, type TestCertificate } from '@cowrite/testing'
+import { connectHttp2, type Http2Client } from '@cowrite/testing'
 import { createServer, createMemoryStorage, type CowriteServer } from '../src/index.js'
 import { captureLogs, type LogCapture } from './helpers/logs.js'
 import { useScope } from './helpers/scope.js'
+import { tlsStockClient, useTestCertificate } from './helpers/tls.js'
 import { readMetric } from './helpers/server.js'
 import { waitUntil } from './helpers/wait.js'
 
@@ -30,14 +28,7 @@ const scope = useScope()
 const ROOM = 'busy'
 const STORED_EVENTS = 5_000
 const BUDGET = 256 * 1024
-let certificate: TestCertificate
-
-beforeAll(() => {
-  certificate = makeCertificate()
-})
-afterAll(() => {
-  if (certificate) rmSync(dirname(certificate.certFile), { recursive: true, force: true })
-})
+const certificate = useTestCertificate()
 
 /** A server over a memory store holding `storedEvents` events of ROOM; `before` is the id just below the first. */
 async function startTlsServer(storedEvents: number): Promise<{ server: CowriteServer; logs: LogCapture; before: number }> {
@@ -103,17 +94,8 @@ describe('slow HTTP/2 readers', () => {
     slow.raw.pause()
     await fast.waitFor('the snapshot', (messages) => messages.some((message) => message.event === 'snapshot'))
 
-    const doc = new Y.Doc()
-    const writer = new WebsocketProvider(server.url.replace(/^https/, 'wss'), ROOM, doc, {
-      WebSocketPolyfill: trustingWebSocket(certificate.pem) as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
-    })
-    scope.defer(() => {
-      writer.destroy()
-      doc.destroy()
-    })
+    const { doc, provider: writer, text } = tlsStockClient(scope, certificate, server.url.replace(/^https/, 'wss'), ROOM)
     await waitUntil('the writer is synced', () => writer.synced, { on: [[writer, 'sync']] })
-    const text = doc.getText(CONTENT)
     // 16 KiB edits: each `update` event is about 22 KB of base64; 64 of them are about 1.4 MB.
     for (let edit = 0; edit < 64; edit++) {
       doc.transact(() => {

@@ -6,41 +6,20 @@
  * invalid room name: 400), and SIGTERM closes `wss://` sockets with 1001, ends HTTP/2 activity
  * streams and exits 0.
  */
-import { rmSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { WebSocket } from 'ws'
-import { WebsocketProvider } from 'y-websocket'
-import * as Y from 'yjs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONTENT } from '@cowrite/protocol'
-import { connectHttp2, makeCertificate, trustingWebSocket, type TestCertificate } from '@cowrite/testing'
+import { describe, expect, it } from 'vitest'
+import { connectHttp2 } from '@cowrite/testing'
 import { startCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
+import { tlsStockClient, useTestCertificate } from './helpers/tls.js'
 import { nextEvent, waitUntil } from './helpers/wait.js'
 
 const scope = useScope()
-let certificate: TestCertificate
+const certificate = useTestCertificate()
 
-beforeAll(() => {
-  certificate = makeCertificate()
-})
-afterAll(() => {
-  if (certificate) rmSync(dirname(certificate.certFile), { recursive: true, force: true })
-})
-
-function provider(wssUrl: string, room: string, name: string): { doc: Y.Doc; provider: WebsocketProvider; text: Y.Text } {
-  const doc = new Y.Doc()
-  const created = new WebsocketProvider(wssUrl, room, doc, {
-    WebSocketPolyfill: trustingWebSocket(certificate.pem) as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-  })
-  created.awareness.setLocalStateField('user', { name, color: '#0090ff' })
-  scope.defer(() => {
-    created.destroy()
-    doc.destroy()
-  })
-  return { doc, provider: created, text: doc.getText(CONTENT) }
+function provider(wssUrl: string, room: string, name: string) {
+  return tlsStockClient(scope, certificate, wssUrl, room, { name, color: '#0090ff' })
 }
 
 /** A raw HTTP/1.1 exchange over TLS: the status line and the body of the answer. */

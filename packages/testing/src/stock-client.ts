@@ -27,6 +27,8 @@ export interface StockClientOptions {
   doc?: Y.Doc
   /** URL query parameters, e.g. `{ token }`. */
   params?: Record<string, string>
+  /** The WebSocket class to connect with (a `wss://` test passes one trusting its certificate). Default `ws`'s. */
+  WebSocketPolyfill?: typeof WebSocket
 }
 
 /**
@@ -52,7 +54,7 @@ export function createStockClient(wsUrl: string, room: string, options: StockCli
     awareness,
     // Node 20 has no global WebSocket; and BroadcastChannel would let same-process clients
     // sync without the server, hiding exactly what these tests look at.
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: (options.WebSocketPolyfill ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     params: options.params ?? {},
     maxBackoffTime: 200,
