@@ -13,32 +13,12 @@ import { describe, expect, it } from 'vitest'
 import { connectHttp2 } from '@cowrite/testing'
 import { startCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
-import { useTestCertificate } from './helpers/tls.js'
+import { rawTls, useTestCertificate } from './helpers/tls.js'
 
 const scope = useScope()
 const certificate = useTestCertificate()
 
 /** A raw HTTP/1.1 exchange over TLS: status, content type and body of the answer. */
-function rawTls(port: number, payload: string): Promise<{ status: number; type: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, ca: certificate.pem, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, () => socket.write(payload))
-    scope.defer(() => socket.destroy())
-    let received = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => (received += chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const split = received.indexOf('\r\n\r\n')
-      const head = received.slice(0, split)
-      resolve({
-        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
-        type: /^content-type: (.*)$/im.exec(head)?.[1],
-        body: received.slice(split + 4),
-      })
-    })
-  })
-}
-
 function expectJsonError(answer: { status: number; type: string | undefined; body: string }, status: number, error: RegExp): void {
   expect(answer.status, answer.body).toBe(status)
   expect(answer.type).toBe('application/json; charset=utf-8')
@@ -53,9 +33,9 @@ describe('hostile requests over HTTPS', () => {
     const stream = await bystander.stream('/api/activity')
 
     const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${headers}\r\n`
-    expectJsonError(await rawTls(server.port, get('//[')), 400, /malformed request target/)
-    expectJsonError(await rawTls(server.port, get('/healthz', `X-Big: ${'a'.repeat(20_000)}\r\n`)), 431, /headers too large/)
-    expectJsonError(await rawTls(server.port, 'G\u0001T / HTTP/1.1\r\nHost: x\r\n\r\n'), 400, /malformed request/)
+    expectJsonError(await rawTls(scope, certificate, server.port, get('//[')), 400, /malformed request target/)
+    expectJsonError(await rawTls(scope, certificate, server.port, get('/healthz', `X-Big: ${'a'.repeat(20_000)}\r\n`)), 431, /headers too large/)
+    expectJsonError(await rawTls(scope, certificate, server.port, 'G\u0001T / HTTP/1.1\r\nHost: x\r\n\r\n'), 400, /malformed request/)
 
     const h2 = await connectHttp2(server.url, certificate.pem)
     scope.defer(() => h2.close())

@@ -6,13 +6,12 @@
  * invalid room name: 400), and SIGTERM closes `wss://` sockets with 1001, ends HTTP/2 activity
  * streams and exits 0.
  */
-import { connect as tlsConnect } from 'node:tls'
 import { WebSocket } from 'ws'
 import { describe, expect, it } from 'vitest'
 import { connectHttp2 } from '@cowrite/testing'
 import { startCowrite } from './helpers/cowrite-process.js'
 import { useScope } from './helpers/scope.js'
-import { tlsStockClient, useTestCertificate } from './helpers/tls.js'
+import { rawTls, tlsStockClient, useTestCertificate } from './helpers/tls.js'
 import { nextEvent, waitUntil } from './helpers/wait.js'
 
 const scope = useScope()
@@ -20,22 +19,6 @@ const certificate = useTestCertificate()
 
 function provider(wssUrl: string, room: string, name: string) {
   return tlsStockClient(scope, certificate, wssUrl, room, { name, color: '#0090ff' })
-}
-
-/** A raw HTTP/1.1 exchange over TLS: the status line and the body of the answer. */
-function rawTls(port: number, payload: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, ca: certificate.pem, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, () => socket.write(payload))
-    scope.defer(() => socket.destroy())
-    let received = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => (received += chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const [head = '', body = ''] = received.split('\r\n\r\n')
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), body })
-    })
-  })
 }
 
 describe('wss://', () => {
@@ -58,6 +41,8 @@ describe('wss://', () => {
 
     // A refused upgrade answers JSON over TLS, like over TCP.
     const refused = await rawTls(
+      scope,
+      certificate,
       server.port,
       'GET /..bad HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
