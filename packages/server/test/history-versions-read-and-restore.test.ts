@@ -223,6 +223,18 @@ describe('a room\'s history', () => {
     expect(((await server.get('/api/rooms/auto/versions')).json<Version[]>()).map((version) => version.length)).toEqual(['a burst, then more'.length, 'a burst'.length])
   })
 
+  it('records a version during continuous editing once the burst is long enough', async () => {
+    const server = await startServer(scope, { versionTiming: { quietMs: 600_000, maxBurstMs: 500 } })
+    const stream = await openSse(scope, `${server.url}/api/rooms/marathon/activity`)
+    const ada = await connectClient(scope, server.wsUrl, 'marathon', { user: { name: 'Ada', color: '#0090ff' } })
+    const typing = setInterval(() => ada.text.insert(ada.text.length, 'x'), 20)
+    scope.defer(() => clearInterval(typing))
+    // Never quiet for 10 minutes: only the burst's length can record this version.
+    await stream.waitFor('a version while Ada keeps typing', (events) => events.some((event) => event.type === 'version'))
+    expect(ada.provider.wsconnected).toBe(true)
+    clearInterval(typing)
+  })
+
   it('records a version at once when the last editor leaves', async () => {
     const server = await startServer(scope, { versionTiming: { quietMs: 600_000, maxBurstMs: 600_000 } })
     const stream = await openSse(scope, `${server.url}/api/rooms/leaving/activity`)

@@ -25,9 +25,10 @@ export class RoomGone extends Error {
 
 export const VERSION_TIMING: VersionTiming = { quietMs: 30_000, maxBurstMs: 10 * 60_000 }
 
-/** A room edited since its last version: when the burst began, and the quiet timer. */
+/** A room edited since its last version: when the burst began, its last edit, and the quiet timer. */
 interface Burst {
   startedAt: number
+  lastEditAt: number
   quiet: NodeJS.Timeout
 }
 
@@ -48,15 +49,32 @@ export class VersionRecorder {
     private readonly timing: VersionTiming = VERSION_TIMING,
   ) {}
 
-  /** An edit made here was stored. */
+  /**
+   * An edit made here was stored. This runs for every commit of a typing room, so it only notes
+   * the time: the burst's one timer, when it fires, waits again for whatever quiet is left.
+   */
   edited(room: Room): void {
-    const burst = this.bursts.get(room)
     const now = Date.now()
-    if (burst && now - burst.startedAt >= this.timing.maxBurstMs) return void this.automatic(room)
-    if (burst) clearTimeout(burst.quiet)
-    const quiet = setTimeout(() => void this.automatic(room), this.timing.quietMs)
-    quiet.unref()
-    this.bursts.set(room, { startedAt: burst?.startedAt ?? now, quiet })
+    const burst = this.bursts.get(room)
+    if (!burst) {
+      this.bursts.set(room, { startedAt: now, lastEditAt: now, quiet: this.quietTimer(room, this.timing.quietMs) })
+      return
+    }
+    if (now - burst.startedAt >= this.timing.maxBurstMs) return void this.automatic(room)
+    burst.lastEditAt = now
+  }
+
+  /** After `delay`: the burst ends if the room has been quiet long enough, else wait the rest. */
+  private quietTimer(room: Room, delay: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const burst = this.bursts.get(room)
+      if (!burst) return
+      const quietFor = Date.now() - burst.lastEditAt
+      if (quietFor >= this.timing.quietMs) void this.automatic(room)
+      else burst.quiet = this.quietTimer(room, this.timing.quietMs - quietFor)
+    }, delay)
+    timer.unref()
+    return timer
   }
 
   /** `peer` is leaving (still counted among the room's peers): with no editor left, the burst ends now. */
