@@ -200,7 +200,7 @@ export function createRoutes(context: RoutesContext) {
       if (!decision.ok) return sendError(response, decision.status, decision.error)
       const { grant } = decision
       // With auth off everything is allowed (admin included).
-      if (context.auth.enabled && !roleAllows(grant.role, handler.role)) return sendError(response, 403, `${request.method} ${path} needs the ${handler.role} role; this token has ${grant.role}`)
+      if (!roleAllows(grant.role, handler.role)) return sendError(response, 403, `${request.method} ${path} needs the ${handler.role} role; this token has ${grant.role}`)
       return handler.handle({ request, response, room: name, url, grant })
     }
     if (!path.startsWith('/api/') && context.statics && (await context.statics.serve(request, response, path))) return
