@@ -2,7 +2,8 @@
  * End-to-end delivery bookkeeping shared by the latency scenarios: each source numbers what it
  * sends 0, 1, 2, … (for a Yjs client that is its clock: one single-character insert advances it by
  * one), each receiver reports how far it has got per source, and an item's latency is the time
- * from its sending until the last of its receivers has it.
+ * from its sending until the last of its receivers has it. `startWindow` makes everything sent
+ * before it (a warm-up) uncounted.
  */
 import * as Y from 'yjs'
 
@@ -11,6 +12,8 @@ export class Deliveries {
   private readonly missing: number[][]
   /** Per receiver, per source: how many items it has. */
   private readonly seen: Int32Array[]
+  /** Per source: its first item that counts (the ones before were sent before `startWindow`). */
+  private readonly firstCounted: number[]
   readonly latencies: number[] = []
   /** [time delivered to all, latency] per item, in delivery order. */
   readonly timeline: Array<[number, number]> = []
@@ -33,6 +36,7 @@ export class Deliveries {
     this.sentAt = Array.from({ length: sources }, () => [])
     this.missing = Array.from({ length: sources }, () => [])
     this.seen = Array.from({ length: receivers }, () => new Int32Array(sources))
+    this.firstCounted = Array.from({ length: sources }, () => 0)
     this.receiversPerSource = Array.from({ length: sources }, (_, s) => {
       let count = 0
       for (let r = 0; r < receivers; r++) if (receives(r, s)) count++
@@ -41,6 +45,20 @@ export class Deliveries {
   }
 
   private readonly receiversPerSource: number[]
+
+  /**
+   * Count only items sent from now on. Earlier ones still in flight are tracked as before (so
+   * receivers' progress stays right) but add no delivery, latency or completion: one sent at the
+   * boundary is neither a latency nor undelivered.
+   */
+  startWindow(): void {
+    this.sentAt.forEach((list, source) => (this.firstCounted[source] = list.length))
+    this.latencies.length = 0
+    this.timeline.length = 0
+    this.byClass.length = 0
+    this.delivered = 0
+    this.completed = 0
+  }
 
   /** Source `source` sent its next item now; returns the item's number. */
   sent(source: number, at = performance.now()): number {
@@ -59,11 +77,14 @@ export class Deliveries {
     const seen = this.seen[receiver]!
     const missing = this.missing[source]!
     const sentAt = this.sentAt[source]!
+    const first = this.firstCounted[source]!
     const perDelivery = this.classify ? (this.byClass[this.classify(receiver, source)] ??= []) : undefined
     for (let item = seen[source]!; item < upTo && item < missing.length; item++) {
+      const left = --missing[item]!
+      if (item < first) continue
       this.delivered++
       perDelivery?.push(now - sentAt[item]!)
-      if (--missing[item]! === 0) {
+      if (left === 0) {
         const latency = now - sentAt[item]!
         this.latencies.push(latency)
         this.timeline.push([now, latency])
@@ -80,8 +101,9 @@ export class Deliveries {
     return min === Infinity ? 0 : min
   }
 
+  /** Items sent since `startWindow` (without one: since the start). */
   get totalSent(): number {
-    return this.sentAt.reduce((sum, list) => sum + list.length, 0)
+    return this.sentAt.reduce((sum, list, source) => sum + list.length - this.firstCounted[source]!, 0)
   }
 
   /** Let receiver `receiver`'s doc report progress of each source client on every update. */

@@ -2,6 +2,7 @@
  * The fan-out scenario's typing, shared with the scale-out scenario: stock clients placed in rooms
  * (under scale-out, also on instances), some of them typists each inserting one character at a
  * random position on its own staggered timer, and the end-to-end delivery figures afterwards.
+ * An optional warm-up types the same way before the measured window, unmeasured for latency.
  */
 import { connectYjs, pool, within, type YjsClient } from './clients.js'
 import { Deliveries } from './deliveries.js'
@@ -14,6 +15,11 @@ export interface TypingParams {
   typists: number
   intervalMs: number
   durationMs: number
+  /**
+   * Typing before the measured window (default none), so it measures a server whose JIT has
+   * settled rather than a fresh process: inserts sent meanwhile count in no latency figure.
+   */
+  warmupMs?: number
   /** After the last insert, wait at most this long for deliveries. */
   drainMs: number
 }
@@ -103,31 +109,30 @@ export function cpuWindow(pids: readonly number[]): TypingWindow & { percents: n
 
 /**
  * Drive `insert` on every typist's timer (staggered across the interval, as independent people
- * would be) for the duration, then wait for deliveries, and collect the latency figures: an
- * insert's latency runs until the last of its receivers has it.
+ * would be) for the warm-up (measured by `warmupWindow`, if given) and then the duration (by
+ * `window`), then wait for deliveries, and collect the latency figures of the inserts sent in
+ * the duration: an insert's latency runs until the last of its receivers has it.
  */
 export async function typeAndMeasure(
   p: TypingParams,
   deliveries: Deliveries,
   insert: (source: number, random: () => number) => void,
   window: TypingWindow,
+  warmupWindow?: TypingWindow,
 ): Promise<Metrics> {
-  await window.start()
+  const warmupMs = p.warmupMs ?? 0
+  if (warmupMs > 0) await warmupWindow?.start()
+  else await window.start()
+  const stopTyping = startTyping(p, insert)
+  if (warmupMs > 0) {
+    await sleep(warmupMs)
+    await warmupWindow?.stop()
+    deliveries.startWindow()
+    await window.start()
+  }
   const started = performance.now()
-  const timers: NodeJS.Timeout[] = []
-  await new Promise<void>((resolve) => {
-    for (let source = 0; source < p.typists; source++) {
-      const random = seededRandom(1000 + source)
-      const offset = (source * p.intervalMs) / p.typists
-      timers.push(
-        setTimeout(() => {
-          timers.push(setInterval(() => insert(source, random), p.intervalMs))
-        }, offset),
-      )
-    }
-    setTimeout(resolve, p.durationMs)
-  })
-  for (const timer of timers) clearInterval(timer)
+  await sleep(p.durationMs)
+  stopTyping()
   const elapsed = performance.now() - started
   await window.stop()
   const deliveredInWindow = deliveries.delivered
@@ -142,5 +147,18 @@ export async function typeAndMeasure(
     max: percentile(lat, 100),
     deliveriesPerSec: (deliveredInWindow * 1000) / elapsed,
     undelivered: deliveries.totalSent - deliveries.completed,
+  }
+}
+
+/** Start every typist's timer; returns what stops them all. */
+function startTyping(p: TypingParams, insert: (source: number, random: () => number) => void): () => void {
+  const timers: NodeJS.Timeout[] = []
+  for (let source = 0; source < p.typists; source++) {
+    const random = seededRandom(1000 + source)
+    const offset = (source * p.intervalMs) / p.typists
+    timers.push(setTimeout(() => timers.push(setInterval(() => insert(source, random), p.intervalMs)), offset))
+  }
+  return () => {
+    for (const timer of timers) clearInterval(timer)
   }
 }

@@ -57,7 +57,7 @@ export const scaleOut: Scenario<ScaleOutParams> = {
   params: (quick) => ({ clients: 50, typists: 5, intervalMs: 20, durationMs: quick ? 3_000 : 10_000, drainMs: 5_000, instances: 3, manyRooms: 5 }),
   describe: (p) =>
     `The fan-out scenario's typing (${p.clients} stock clients, ${p.typists} typists each inserting a character at a random position every ${p.intervalMs} ms ` +
-    `for ${p.durationMs / 1000} s) against \`cowrite serve --storage postgres://… [--redis redis://… --instance-id …] --rate-limit 0\`: one instance ` +
+    `for ${p.durationMs / 1000} s, without its warm-up) against \`cowrite serve --storage postgres://… [--redis redis://… --instance-id …] --rate-limit 0\`: one instance ` +
     `without Redis (the baseline), then ${p.instances} instances sharing one database and one Redis with the clients spread round-robin over them ` +
     `(connected to each instance directly), then the same ${p.instances} behind nginx as docs/self-hosting.md configures it (\`hash $cowrite_room consistent\`: ` +
     `room affinity), with the one room and with the clients and typists dealt over ${p.manyRooms} rooms (${p.clients / p.manyRooms} clients and ` +
