@@ -40,7 +40,7 @@ describe('the data directory', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
-    expect(tables.map(({ name }) => name)).toEqual(expect.arrayContaining(['rooms', 'snapshots', 'updates']))
+    expect(tables.map(({ name }) => name)).toEqual(expect.arrayContaining(['rooms', 'snapshots', 'changes', 'checkpoints', 'versions', 'activity', 'webhooks']))
   })
 
   it('is created by the store itself when used programmatically', async () => {

@@ -4,7 +4,8 @@
  * had then, through compactions and checkpoints; a read replays one checkpoint and the changes
  * after it, never the whole history; automatic versions skip when nothing changed and list the
  * authors since the previous version. A store of schema version 1 (SQLite and PostgreSQL) is
- * migrated with its documents intact and its history starting from what it held.
+ * migrated with its documents intact and its history starting from what it held; an SQLite file
+ * of version 2 keeps its documents, versions and checkpoints through the renumbering of version 3.
  */
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -17,7 +18,7 @@ import { textOf } from '../src/rooms/stored-text.js'
 import { createMemoryStorage } from '../src/storage/memory.js'
 import { createPostgresStorage } from '../src/storage/postgres.js'
 import { MIGRATIONS } from '../src/storage/postgres-schema.js'
-import { createSqliteStorage } from '../src/storage/sqlite.js'
+import { SCHEMA_VERSION, createSqliteStorage } from '../src/storage/sqlite.js'
 import type { Storage } from '../src/storage/storage.js'
 import { appendOf } from './helpers/appends.js'
 import { tempDir } from './helpers/cowrite-process.js'
@@ -150,7 +151,7 @@ describe('a store of schema version 1', () => {
 
     const storage = createSqliteStorage({ path })
     scope.defer(() => storage.close())
-    expect(storage.db.pragma('user_version', { simple: true })).toBe(2)
+    expect(storage.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     expect(textOf(await storage.load('old'))).toBe(text)
     expect(await storage.get('old')).toMatchObject({ name: 'old', length: text.length, title: null })
     const upto = await storage.history.changeAt('old', Date.now())
@@ -177,5 +178,103 @@ describe('a store of schema version 1', () => {
     expect(await storage.get('old')).toMatchObject({ name: 'old', length: text.length, title: null })
     const upto = await storage.history.changeAt('old', Date.now())
     expect(textOf(await storage.history.stateAt('old', upto))).toBe(text)
+  })
+})
+
+/** Version 2's SQLite layout, as that release created it. */
+const SQLITE_VERSION_2 = `
+  CREATE TABLE rooms (name TEXT PRIMARY KEY, length INTEGER NOT NULL, title TEXT, updated_at INTEGER NOT NULL,
+    log_count INTEGER NOT NULL DEFAULT 0, log_bytes INTEGER NOT NULL DEFAULT 0,
+    history_bytes INTEGER NOT NULL DEFAULT 0, checkpoint_bytes INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
+  CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
+  CREATE INDEX updates_by_room ON updates (room, id);
+  CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX activity_by_room ON activity (room, id);
+  CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, at INTEGER NOT NULL,
+    author_name TEXT, author_color TEXT, data BLOB NOT NULL);
+  CREATE INDEX changes_by_room ON changes (room, id);
+  CREATE INDEX changes_by_room_at ON changes (room, at);
+  CREATE TABLE checkpoints (room TEXT NOT NULL, upto INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (room, upto));
+  CREATE TABLE versions (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, upto INTEGER NOT NULL, at INTEGER NOT NULL,
+    name TEXT, authors TEXT NOT NULL, length INTEGER NOT NULL);
+  CREATE INDEX versions_by_room ON versions (room, id);
+  CREATE TABLE webhooks (url TEXT PRIMARY KEY, delivered INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0);
+  PRAGMA user_version = 2;
+`
+
+/** A room's edits as separate updates, with the text after each. */
+function editsOf(texts: readonly string[]): Array<{ update: Uint8Array; text: string }> {
+  const doc = new Y.Doc()
+  const edits: Array<{ update: Uint8Array; text: string }> = []
+  doc.on('update', (update: Uint8Array) => edits.push({ update, text: doc.getText('content').toString() }))
+  for (const text of texts) doc.getText('content').insert(doc.getText('content').length, text)
+  doc.destroy()
+  return edits
+}
+
+describe('an SQLite store of schema version 2', () => {
+  it('is renumbered per room with its documents, versions, checkpoints and times intact', async () => {
+    const path = join(tempDir(scope), 'cowrite.db')
+    const db = new Database(path)
+    db.exec(SQLITE_VERSION_2)
+    const a = editsOf(['one', ' two', ' three', ' four', ' five'])
+    const b = editsOf(['alpha', ' beta', ' gamma'])
+    const c = editsOf(['x', 'y', 'z'])
+    // Changes numbered across rooms, as version 2 did; room a's third change went back in time.
+    const insertChange = db.prepare<[string, number, Uint8Array]>('INSERT INTO changes (room, at, author_name, data) VALUES (?, ?, \'Ada\', ?)')
+    const order: Array<[string, { update: Uint8Array }, number]> = [
+      ['a', a[0]!, 1_000], ['b', b[0]!, 1_000], ['a', a[1]!, 2_000], ['a', a[2]!, 1_500], ['c', c[0]!, 1_000],
+      ['b', b[1]!, 1_100], ['a', a[3]!, 3_000], ['c', c[1]!, 1_100], ['b', b[2]!, 1_200], ['a', a[4]!, 4_000], ['c', c[2]!, 1_200],
+    ]
+    const globalId = new Map<Uint8Array, number>()
+    for (const [room, { update }, at] of order) globalId.set(update, Number(insertChange.run(room, at, update).lastInsertRowid))
+    const merged = (updates: Array<{ update: Uint8Array }>) => Y.mergeUpdates(updates.map(({ update }) => update))
+    // a: compacted after its third change, two left in the log; b: never compacted; c: a log
+    // that is not its last changes (never written by version 2, but it must not lose anything).
+    db.prepare('INSERT INTO snapshots (room, data) VALUES (?, ?)').run('a', merged(a.slice(0, 3)))
+    db.prepare('INSERT INTO snapshots (room, data) VALUES (?, ?)').run('c', merged(c.slice(0, 1)))
+    const insertLog = db.prepare<[string, Uint8Array]>('INSERT INTO updates (room, data) VALUES (?, ?)')
+    for (const { update } of [...a.slice(3)]) insertLog.run('a', update)
+    for (const { update } of b) insertLog.run('b', update)
+    insertLog.run('c', merged(c.slice(1)))
+    db.prepare('INSERT INTO checkpoints (room, upto, data) VALUES (?, ?, ?)').run('a', globalId.get(a[1]!.update), merged(a.slice(0, 2)))
+    const insertVersion = db.prepare<[string, number, string | null, number]>(
+      "INSERT INTO versions (room, upto, at, name, authors, length) VALUES (?, ?, 5000, ?, '[]', ?)",
+    )
+    insertVersion.run('a', globalId.get(a[2]!.update)!, 'Draft', a[2]!.text.length)
+    insertVersion.run('a', globalId.get(a[4]!.update)!, null, a[4]!.text.length)
+    insertVersion.run('b', globalId.get(b[1]!.update)!, null, b[1]!.text.length)
+    for (const [room, edits] of [['a', a], ['b', b], ['c', c]] as const) {
+      db.prepare('INSERT INTO rooms (name, length, updated_at) VALUES (?, ?, 5000)').run(room, edits.at(-1)!.text.length)
+    }
+    db.close()
+
+    const storage = createSqliteStorage({ path })
+    scope.defer(() => storage.close())
+    expect(storage.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    const tables = storage.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>
+    expect(tables.map(({ name }) => name)).not.toContain('updates')
+    for (const [room, edits] of [['a', a], ['b', b], ['c', c]] as const) {
+      expect(textOf(await storage.load(room)), `room ${room}`).toBe(edits.at(-1)!.text)
+      const ids = storage.db.prepare('SELECT id FROM changes WHERE room = ? ORDER BY id').all(room) as Array<{ id: number }>
+      expect(ids.map(({ id }) => id), `room ${room} renumbered`).toEqual(edits.map((_, i) => i + 1))
+    }
+    expect(storage.db.prepare("SELECT upto FROM snapshots WHERE room = 'a'").get(), 'the snapshot stands before the two logged').toEqual({ upto: 3 })
+    expect(storage.db.prepare("SELECT upto FROM snapshots WHERE room = 'c'").get(), 'a log it cannot place: before every change').toEqual({ upto: 0 })
+    expect(storage.db.prepare("SELECT upto FROM checkpoints WHERE room = 'a'").get()).toEqual({ upto: 2 })
+    const versions = (await storage.history.versions('a')).map(({ upto, name }) => ({ upto, name }))
+    expect(versions).toEqual([{ upto: 5, name: null }, { upto: 3, name: 'Draft' }])
+    expect((await storage.history.versions('b'))[0]!.upto).toBe(2)
+    for (let upto = 1; upto <= 5; upto++) expect(textOf(await storage.history.stateAt('a', upto)), `a at ${upto}`).toBe(a[upto - 1]!.text)
+    // Times rise with ids: the change that went back in time is taken as made with the one before.
+    expect(await storage.history.changeAt('a', 1_999)).toBe(1)
+    expect(await storage.history.changeAt('a', 2_500)).toBe(3)
+    expect(await storage.history.changeAt('a', 999)).toBe(0)
+
+    // Appends go on after the renumbered changes.
+    const more = editsOf([' six'])
+    await storage.append([appendOf('b', [more[0]!.update], 0)])
+    expect((storage.db.prepare("SELECT max(id) AS id FROM changes WHERE room = 'b'").get() as { id: number }).id).toBe(4)
   })
 })

@@ -24,7 +24,7 @@ import { nextEvent, waitUntil } from './helpers/wait.js'
 
 const scope = useScope()
 const SECRET = 'room-delete-secret'
-const TABLES = ['rooms', 'snapshots', 'updates', 'changes', 'checkpoints', 'versions'] as const
+const TABLES = ['rooms', 'snapshots', 'changes', 'checkpoints', 'versions'] as const
 
 function openStore(): SqliteStorage {
   const storage = createSqliteStorage({ path: join(tempDir(scope), 'cowrite.db'), compactAfterCount: 20 })

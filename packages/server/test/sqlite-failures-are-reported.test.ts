@@ -127,7 +127,9 @@ describe('a corrupt stored row', () => {
 
     // A torn write: a truncated update in the room's log.
     const reopened = openStore(scope, path)
-    reopened.db.prepare('INSERT INTO updates (room, data) VALUES (?, ?)').run('damaged', Buffer.from([1, 2, 3]))
+    reopened.db
+      .prepare("INSERT INTO changes (room, id, at, data) SELECT room, max(id) + 1, max(at), ? FROM changes WHERE room = 'damaged'")
+      .run(Buffer.from([1, 2, 3]))
     const server2 = await startServer(scope, { storage: reopened })
 
     const status = await refusedStatus(`${server2.wsUrl}/damaged`)
@@ -143,7 +145,7 @@ describe('a corrupt stored row', () => {
     expect(fineAgain.text.toString()).toBe('ok')
 
     // Repaired (the bad row removed), the room loads and health recovers.
-    reopened.db.prepare('DELETE FROM updates WHERE room = ? AND length(data) = 3').run('damaged')
+    reopened.db.prepare('DELETE FROM changes WHERE room = ? AND length(data) = 3').run('damaged')
     const repaired = await connectClient(scope, server2.wsUrl, 'damaged')
     expect(repaired.text.toString()).toBe('text')
     expect((await health(server2)).status).toBe(200)

@@ -13,7 +13,7 @@ import { textOf } from '../rooms/stored-text.js'
 import { replaceTextMinimally } from '../rooms/text-diff.js'
 import { compactUpdates } from '../storage/compact.js'
 import { createPostgresStorage } from '../storage/postgres.js'
-import { SCHEMA_VERSION, createSqliteStorage } from '../storage/sqlite.js'
+import { SCHEMA_VERSION, createRoomReader, createSqliteStorage } from '../storage/sqlite.js'
 import type { Storage } from '../storage/storage.js'
 import { CommandError, type StoreLocation } from './command.js'
 import type { RoomRecord } from './room-file.js'
@@ -39,18 +39,11 @@ export async function readStore(location: StoreLocation, only: string | undefine
     const version = db.pragma('user_version', { simple: true }) as number
     if (version !== SCHEMA_VERSION) throw new CommandError(`${location.path} has schema version ${version}; this Cowrite reads version ${SCHEMA_VERSION} (start the server once to migrate it)`)
     const names = db.prepare<[], { name: string }>('SELECT name FROM rooms ORDER BY name')
-    const snapshot = db.prepare<[string], { data: Buffer }>('SELECT data FROM snapshots WHERE room = ?')
-    const log = db.prepare<[string], { data: Buffer }>('SELECT data FROM updates WHERE room = ? ORDER BY id')
+    const readRoom = createRoomReader(db)
     // One read transaction: a server compacting or appending meanwhile is not seen half done.
     const read = db.transaction((): Array<{ name: string; updates: Uint8Array[] }> => {
       const rooms = only === undefined ? names.all().map((row) => row.name) : [only]
-      return rooms.map((name) => {
-        const updates: Uint8Array[] = []
-        const stored = snapshot.get(name)
-        if (stored) updates.push(stored.data)
-        for (const row of log.iterate(name)) updates.push(row.data)
-        return { name, updates }
-      })
+      return rooms.map((name) => ({ name, updates: readRoom(name).updates }))
     })
     return read().map(({ name, updates }) => record(name, updates))
   } finally {

@@ -29,8 +29,11 @@ interface Pending {
   reject(error: Error): void
 }
 
-/** A compactor whose worker starts on first use and never keeps the process alive. */
-export function createCompactor(): Compactor {
+/**
+ * A compactor whose worker starts on first use (or at once with `start`) and never keeps the
+ * process alive.
+ */
+export function createCompactor(options: { start?: boolean } = {}): Compactor {
   let worker: Worker | undefined
   let nextId = 0
   const pending = new Map<number, Pending>()
@@ -57,6 +60,8 @@ export function createCompactor(): Compactor {
     })
     return started
   }
+
+  if (options.start) worker = start()
 
   return {
     compact(updates) {

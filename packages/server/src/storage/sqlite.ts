@@ -1,21 +1,12 @@
 /**
  * The default store: one SQLite file (better-sqlite3, WAL, synchronous=NORMAL), so a document
- * survives `kill -9`. Per room an append log of updates plus one compacted snapshot; a room's log
- * is folded into its snapshot once it passes a count or a size. Beside them the room's history
- * (sqlite-history.ts: every change, checkpoints, versions) and the activity log. When appends
- * happen is the commit queue's business (rooms/commit-queue.ts); this module only makes each batch
- * one transaction.
- *
- * Schema (PRAGMA user_version = 2):
- *   rooms(name PK, length, title, updated_at, log_count, log_bytes, history_bytes, checkpoint_bytes)
- *   snapshots(room PK, data)                     the compacted state
- *   updates(id PK AUTOINCREMENT, room, data)     appended since the snapshot
- *   changes, checkpoints, versions               the history (sqlite-history.ts)
- *   webhooks(url PK, delivered, lease_owner, lease_until)   webhook cursors (sqlite-webhooks.ts)
- *   activity(id PK AUTOINCREMENT, room, data)    the activity log (JSON events)
- *
- * A new file gets the current schema, a version 1 file is migrated (its history starts with what
- * it holds), and a file with another version is refused rather than guessed at.
+ * survives `kill -9`. Every change is one row of the room's history (sqlite-schema.ts); a room's
+ * snapshot stands after some change, and a load replays the changes after it. Once those pass a
+ * count or a size, or a checkpoint is due, the room is compacted: merged on the compactor's
+ * thread into a new snapshot, kept as a checkpoint too when the history calls for one
+ * (storage/history.ts). When appends happen is the commit queue's business
+ * (rooms/commit-queue.ts); this module makes each batch one transaction that writes the changes
+ * and, now and then, a room's summary (sqlite-room-state.ts).
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -24,28 +15,33 @@ import { DEFAULT_ACTIVITY_RETENTION } from '@cowrite/protocol'
 import type { Logger } from '../log.js'
 import { createCompactionRuns } from './compaction-runs.js'
 import { createCompactor } from './compactor.js'
-import { monotonicClock, needsCheckpoint } from './history.js'
+import { needsCheckpoint } from './history.js'
 import { createSqliteActivityLog } from './sqlite-activity.js'
-import { HISTORY_SCHEMA, createSqliteHistory } from './sqlite-history.js'
+import { createSqliteHistory } from './sqlite-history.js'
+import { createRoomStates } from './sqlite-room-state.js'
+import { openSchema } from './sqlite-schema.js'
 import { createSqliteWebhookCursors } from './sqlite-webhooks.js'
-import { WEBHOOKS_TABLE } from './webhook-cursors.js'
-import { SchemaError, type CompactingStorage, type RoomAppend, type StoredRoom } from './storage.js'
+import type { CompactingStorage, RoomAppend, StoredRoom } from './storage.js'
 
-/** Updates inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
+export { SCHEMA_VERSION } from './sqlite-schema.js'
+
+/** Changes inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
 const INSERT_CHUNK = 16
-
-/** The schema this code reads and writes. */
-export const SCHEMA_VERSION = 2
 
 export interface SqliteStorageOptions {
   /** The database file; its directory is created if missing. */
   path: string
-  /** Log entries past which a room is compacted. Default 1000. */
+  /** Changes after the snapshot past which a room is compacted. Default 1000. */
   compactAfterCount?: number
-  /** Log bytes past which a room is compacted. Default 1 MiB. */
+  /** Bytes of changes after the snapshot past which a room is compacted. Default 1 MiB. */
   compactAfterBytes?: number
   /** Activity events kept (oldest dropped). Default 100,000. */
   activityRetention?: number
+  /**
+   * Start the compaction thread now rather than at the first compaction (a server does: loading
+   * its modules takes a quarter of a second of CPU, better spent before anyone types).
+   */
+  startCompactor?: boolean
   /** Where compaction failures are reported (they never fail an append). */
   log?: Logger
 }
@@ -55,7 +51,6 @@ export interface SqliteStorage extends CompactingStorage {
   readonly db: Database.Database
 }
 
-
 interface RoomRow {
   name: string
   length: number
@@ -63,11 +58,32 @@ interface RoomRow {
   updated_at: number
 }
 
-interface RoomCounts {
-  log_count: number
-  log_bytes: number
-  history_bytes: number
-  checkpoint_bytes: number
+/** What a load replays: the snapshot, then the changes after it; `upto` is the last change read. */
+interface RoomRead {
+  updates: Uint8Array[]
+  snapshotUpto: number
+  upto: number
+  /** Bytes of the changes read (not the snapshot). */
+  bytes: number
+}
+
+/** A reader of rooms as a load sees them (the store's, and the commands' on a file opened read-only). */
+export function createRoomReader(db: Database.Database): (room: string) => RoomRead {
+  const selectSnapshot = db.prepare<[string], { upto: number; data: Buffer }>('SELECT upto, data FROM snapshots WHERE room = ?')
+  const selectLog = db.prepare<[string, number], { id: number; data: Buffer }>('SELECT id, data FROM changes WHERE room = ? AND id > ? ORDER BY id')
+  return (room) => {
+    const snapshot = selectSnapshot.get(room)
+    const updates: Uint8Array[] = snapshot ? [snapshot.data] : []
+    const snapshotUpto = snapshot?.upto ?? 0
+    let upto = snapshotUpto
+    let bytes = 0
+    for (const row of selectLog.iterate(room, snapshotUpto)) {
+      updates.push(row.data)
+      upto = row.id
+      bytes += row.data.byteLength
+    }
+    return { updates, snapshotUpto, upto, bytes }
+  }
 }
 
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
@@ -76,46 +92,32 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
   mkdirSync(dirname(options.path), { recursive: true })
   const db = new Database(options.path)
   try {
-    // Inspect before anything writes: even switching to WAL rewrites the file's header, and a
-    // file this server refuses must be left exactly as it was.
-    const version = checkSchema(db, options.path)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.pragma('busy_timeout = 5000')
-    if (version === 0) createSchema(db)
-    else if (version === 1) migrateFromVersion1(db)
+    openSchema(db, options.path, () => {
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      db.pragma('busy_timeout = 5000')
+    })
   } catch (error) {
     db.close()
     throw error
   }
 
-  const insertUpdate = db.prepare<[string, Uint8Array]>('INSERT INTO updates (room, data) VALUES (?, ?)')
-  // Rows of one multi-row INSERT get ascending ids in the order listed, so the log keeps its order.
-  const insertUpdates = db.prepare<Array<string | Uint8Array>>(
-    `INSERT INTO updates (room, data) VALUES ${Array<string>(INSERT_CHUNK).fill('(?, ?)').join(', ')}`,
+  const insertChange = db.prepare<[string, number, number, string | null, string | null, Uint8Array]>(
+    'INSERT INTO changes (room, id, at, author_name, author_color, data) VALUES (?, ?, ?, ?, ?, ?)',
   )
-  const upsertRoom = db.prepare<[string, number, string | null, number, number, number, number], RoomCounts>(
-    `INSERT INTO rooms (name, length, title, updated_at, log_count, log_bytes, history_bytes) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (name) DO UPDATE SET length = excluded.length, title = excluded.title, updated_at = excluded.updated_at,
-       log_count = log_count + excluded.log_count, log_bytes = log_bytes + excluded.log_bytes,
-       history_bytes = history_bytes + excluded.history_bytes
-     RETURNING log_count, log_bytes, history_bytes, checkpoint_bytes`,
+  const insertChanges = db.prepare<Array<string | number | null | Uint8Array>>(
+    `INSERT INTO changes (room, id, at, author_name, author_color, data) VALUES ${Array<string>(INSERT_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
   )
-  const selectSnapshot = db.prepare<[string], { data: Buffer }>('SELECT data FROM snapshots WHERE room = ?')
-  const selectLog = db.prepare<[string], { id: number; data: Buffer }>('SELECT id, data FROM updates WHERE room = ? ORDER BY id')
-  const upsertSnapshot = db.prepare<[string, Uint8Array]>(
-    'INSERT INTO snapshots (room, data) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET data = excluded.data',
+  const upsertSnapshot = db.prepare<[string, number, Uint8Array]>(
+    'INSERT INTO snapshots (room, upto, data) VALUES (?, ?, ?) ON CONFLICT (room) DO UPDATE SET upto = excluded.upto, data = excluded.data',
   )
-  const deleteLog = db.prepare<[string, number]>('DELETE FROM updates WHERE room = ? AND id <= ?')
-  const recountLog = db.prepare<{ room: string }>(
-    `UPDATE rooms SET log_count = (SELECT count(*) FROM updates WHERE room = :room),
-       log_bytes = (SELECT coalesce(sum(length(data)), 0) FROM updates WHERE room = :room)
-     WHERE name = :room`,
+  const insertCheckpoint = db.prepare<[string, number, Uint8Array]>(
+    'INSERT INTO checkpoints (room, upto, data) VALUES (?, ?, ?) ON CONFLICT (room, upto) DO NOTHING',
   )
   const selectRooms = db.prepare<[], RoomRow>('SELECT name, length, title, updated_at FROM rooms ORDER BY name')
   const selectRoom = db.prepare<[string], RoomRow>('SELECT name, length, title, updated_at FROM rooms WHERE name = ?')
 
-  const deleteStatements = ['rooms WHERE name', 'snapshots WHERE room', 'updates WHERE room', 'changes WHERE room', 'checkpoints WHERE room', 'versions WHERE room'].map(
+  const deleteStatements = ['rooms WHERE name', 'snapshots WHERE room', 'changes WHERE room', 'checkpoints WHERE room', 'versions WHERE room'].map(
     (table) => db.prepare<[string]>(`DELETE FROM ${table} = ?`),
   )
   /** Every row of the room but its activity events, in one transaction; true if there was any. */
@@ -125,69 +127,103 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     return removed > 0
   })
 
-  const toStored = (row: RoomRow): StoredRoom => ({ name: row.name, length: row.length, title: row.title, updatedAt: row.updated_at })
+  const states = createRoomStates(db, options.log)
+  const toStored = (row: RoomRow): StoredRoom => states.overlay({ name: row.name, length: row.length, title: row.title, updatedAt: row.updated_at })
 
-  /** Read a room's snapshot and log; the highest log id read is returned for compaction. */
-  const readRoom = (room: string): { updates: Uint8Array[]; lastId: number } => {
-    const updates: Uint8Array[] = []
-    const snapshot = selectSnapshot.get(room)
-    if (snapshot) updates.push(snapshot.data)
-    let lastId = 0
-    for (const row of selectLog.iterate(room)) {
-      updates.push(row.data)
-      lastId = row.id
-    }
-    return { updates, lastId }
-  }
-
+  const readRoom = createRoomReader(db)
   // One read transaction, so a load never sees a compaction half done.
   const load = db.transaction((room: string) => readRoom(room).updates)
 
   /**
-   * Compaction in three steps: read the snapshot and log in one read transaction; merge them on
-   * the compactor's thread while appends go on; then, in one write transaction, store the new
-   * snapshot and delete only the rows that were read (`id <= lastId`). An update appended
-   * meanwhile has a higher id, so it stays in the log, and the counts are taken afresh.
+   * Compaction in three steps: read the snapshot and the changes after it in one read
+   * transaction; merge them on the compactor's thread while appends go on; then, in one write
+   * transaction, store the merged state as the snapshot after the last change read (and as a
+   * checkpoint when one is due or asked for). Changes appended meanwhile stand after it.
    */
   const readForCompaction = db.transaction((room: string) => readRoom(room))
-  const replaceWithSnapshot = db.transaction((room: string, snapshot: Uint8Array, lastId: number) => {
-    upsertSnapshot.run(room, snapshot)
-    deleteLog.run(room, lastId)
-    recountLog.run({ room })
+  const writeCompaction = db.transaction((room: string, read: RoomRead, merged: Uint8Array, asked: boolean) => {
+    const state = states.get(room)
+    const bytesSince = state.logBytes - read.bytes
+    const checkpoint = asked || needsCheckpoint(state.historyBytes - bytesSince, state.checkpointBytes)
+    upsertSnapshot.run(room, read.upto, merged)
+    if (checkpoint) insertCheckpoint.run(room, read.upto, merged)
+    state.snapshotUpto = read.upto
+    state.logBytes = bytesSince
+    if (checkpoint) {
+      state.checkpointUpto = read.upto
+      state.historyBytes = bytesSince
+      state.checkpointBytes = merged.byteLength
+    }
   })
-  const compactor = createCompactor()
-  const history = createSqliteHistory(db, compactor, options.log)
-  const clock = monotonicClock()
+  /** A checkpoint asked for when the snapshot already holds every change: the snapshot is kept as one. */
+  const keepSnapshot = db.transaction((room: string, read: RoomRead) => {
+    const state = states.get(room)
+    if (state.checkpointUpto >= read.snapshotUpto || read.updates.length === 0) return
+    insertCheckpoint.run(room, read.snapshotUpto, read.updates[0]!)
+    state.checkpointUpto = read.snapshotUpto
+    state.historyBytes = state.logBytes
+    state.checkpointBytes = read.updates[0]!.byteLength
+  })
+  const compactor = createCompactor({ start: options.startCompactor ?? false })
+  const checkpointsAsked = new Set<string>()
   const compactions = createCompactionRuns(async (room) => {
     if (!db.open) return
-    const { updates, lastId } = readForCompaction(room)
-    if (lastId === 0) return
-    const snapshot = await compactor.compact(updates)
-    if (!db.open) return
-    replaceWithSnapshot.immediate(room, snapshot, lastId)
+    const asked = checkpointsAsked.delete(room)
+    const read = readForCompaction(room)
+    if (read.upto === read.snapshotUpto) {
+      if (asked) keepSnapshot.immediate(room, read)
+      return
+    }
+    const merged = await compactor.compact(read.updates)
+    if (!db.open || compactions.closing) return
+    writeCompaction.immediate(room, read, merged, asked)
   }, options.log)
 
-  const append = db.transaction((batch: readonly RoomAppend[]): { toCompact: string[]; toCheckpoint: string[] } => {
-    const now = clock()
-    const toCompact: string[] = []
-    const toCheckpoint: string[] = []
-    for (const { room, changes, length, title } of batch) {
-      const updates = changes.map(({ update }) => update)
-      const bytes = history.insert(room, changes, now)
-      let next = 0
-      for (; next + INSERT_CHUNK <= updates.length; next += INSERT_CHUNK) {
-        const params: Array<string | Uint8Array> = []
-        for (let i = next; i < next + INSERT_CHUNK; i++) params.push(room, updates[i]!)
-        insertUpdates.run(...params)
-      }
-      for (; next < updates.length; next++) insertUpdate.run(room, updates[next]!)
-      const counts = upsertRoom.get(room, length, title, now, updates.length, bytes, bytes)!
-      if (counts.log_count > compactAfterCount || counts.log_bytes > compactAfterBytes) toCompact.push(room)
-      if (needsCheckpoint(counts.history_bytes, counts.checkpoint_bytes)) toCheckpoint.push(room)
-    }
-    return { toCompact, toCheckpoint }
+  const history = createSqliteHistory(db, {
+    lengthOf: (room) => states.lengthOf(room),
+    checkpoint(room) {
+      checkpointsAsked.add(room)
+      return compactions.compact(room)
+    },
   })
 
+  /** Insert a room's changes after its last one, each at `now` or later (times never go back within a room). */
+  const insertRoomChanges = ({ room, changes }: RoomAppend, now: number): number => {
+    const state = states.get(room)
+    const at = Math.max(now, state.lastAt)
+    let bytes = 0
+    let next = 0
+    const row = (index: number): Array<string | number | null | Uint8Array> => {
+      const { update, author } = changes[index]!
+      bytes += update.byteLength
+      return [room, state.lastId + index + 1, at, author?.name ?? null, author?.color ?? null, update]
+    }
+    for (; next + INSERT_CHUNK <= changes.length; next += INSERT_CHUNK) {
+      const params: Array<string | number | null | Uint8Array> = []
+      for (let i = next; i < next + INSERT_CHUNK; i++) params.push(...row(i))
+      insertChanges.run(...params)
+    }
+    for (; next < changes.length; next++) insertChange.run(...(row(next) as Parameters<typeof insertChange.run>))
+    state.lastId += changes.length
+    state.lastAt = at
+    state.logBytes += bytes
+    state.historyBytes += bytes
+    return at
+  }
+
+  const append = db.transaction((batch: readonly RoomAppend[]): string[] => {
+    const now = Date.now()
+    const toCompact: string[] = []
+    for (const entry of batch) {
+      const at = insertRoomChanges(entry, now)
+      states.summarize(entry.room, { length: entry.length, title: entry.title, updatedAt: at }, now)
+      const state = states.get(entry.room)
+      if (state.lastId - state.snapshotUpto > compactAfterCount || state.logBytes > compactAfterBytes || needsCheckpoint(state.historyBytes, state.checkpointBytes)) {
+        toCompact.push(entry.room)
+      }
+    }
+    return toCompact
+  })
 
   return {
     activity: createSqliteActivityLog(db, options.activityRetention ?? DEFAULT_ACTIVITY_RETENTION),
@@ -201,9 +237,15 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       return load(room)
     },
     async append(batch) {
-      const { toCompact, toCheckpoint } = append(batch)
+      let toCompact: string[]
+      try {
+        toCompact = append(batch)
+      } catch (error) {
+        // What the rolled-back transaction counted in memory is wrong now: read it afresh.
+        for (const { room } of batch) states.forget(room)
+        throw error
+      }
       compactions.schedule(toCompact)
-      history.schedule(toCheckpoint)
     },
     async list() {
       return selectRooms.all().map(toStored)
@@ -213,18 +255,21 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       return row && toStored(row)
     },
     async delete(room) {
-      // A compaction or checkpoint read before the deletion must not write its result after it.
+      // A compaction read before the deletion must not write its result after it.
       await compactions.settledFor(room)
-      await history.settledFor(room)
-      return deleteRoom.immediate(room)
+      try {
+        return deleteRoom.immediate(room)
+      } finally {
+        states.forget(room)
+      }
     },
     async close() {
       if (!db.open) return
       await compactions.close()
-      await history.close()
       await compactor.close()
       if (!db.open) return
       try {
+        states.flush()
         // Fold the WAL back into the main file so a stopped server leaves one file behind.
         db.pragma('wal_checkpoint(TRUNCATE)')
       } catch (error) {
@@ -234,73 +279,4 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       }
     },
   }
-}
-
-/**
- * The file's schema version: 0 for a new file (no tables), which needs the schema, 1 for one to
- * migrate; throws a SchemaError for a file of another version or of another application. Reads only.
- */
-function checkSchema(db: Database.Database, path: string): number {
-  const version = db.pragma('user_version', { simple: true }) as number
-  if (version === SCHEMA_VERSION || version === 1) return version
-  if (version !== 0) {
-    throw new SchemaError(
-      `${path} has Cowrite schema version ${version}, but this server only knows version ${SCHEMA_VERSION}; ` +
-        'refusing to open it (run the Cowrite release that wrote it, or point --data elsewhere)',
-    )
-  }
-  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
-  if (tables.n > 0) {
-    throw new SchemaError(`${path} is an SQLite database without a Cowrite schema version; refusing to modify it`)
-  }
-  return 0
-}
-
-/** The current schema, in one transaction, version included. */
-function createSchema(db: Database.Database): void {
-  db.exec(`
-    BEGIN;
-    CREATE TABLE rooms (
-      name TEXT PRIMARY KEY,
-      length INTEGER NOT NULL,
-      title TEXT,
-      updated_at INTEGER NOT NULL,
-      log_count INTEGER NOT NULL DEFAULT 0,
-      log_bytes INTEGER NOT NULL DEFAULT 0,
-      history_bytes INTEGER NOT NULL DEFAULT 0,
-      checkpoint_bytes INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
-    CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
-    CREATE INDEX updates_by_room ON updates (room, id);
-    CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
-    CREATE INDEX activity_by_room ON activity (room, id);
-    ${HISTORY_SCHEMA}
-    CREATE TABLE ${WEBHOOKS_TABLE};
-    PRAGMA user_version = ${SCHEMA_VERSION};
-    COMMIT;
-  `)
-}
-
-/**
- * Version 1 had no history: it starts with what the file holds. Each snapshot becomes the room's
- * first checkpoint and each log row a change (by nobody known, at the room's last write time).
- */
-function migrateFromVersion1(db: Database.Database): void {
-  db.exec(`
-    BEGIN IMMEDIATE;
-    ALTER TABLE rooms ADD COLUMN title TEXT;
-    ALTER TABLE rooms ADD COLUMN history_bytes INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE rooms ADD COLUMN checkpoint_bytes INTEGER NOT NULL DEFAULT 0;
-    ${HISTORY_SCHEMA}
-    CREATE TABLE ${WEBHOOKS_TABLE};
-    INSERT INTO checkpoints (room, upto, data) SELECT room, 0, data FROM snapshots;
-    INSERT INTO changes (room, at, data)
-      SELECT updates.room, rooms.updated_at, updates.data FROM updates JOIN rooms ON rooms.name = updates.room ORDER BY updates.id;
-    UPDATE rooms SET
-      history_bytes = (SELECT coalesce(sum(length(data)), 0) FROM changes WHERE room = name),
-      checkpoint_bytes = coalesce((SELECT length(data) FROM snapshots WHERE room = name), 0);
-    PRAGMA user_version = ${SCHEMA_VERSION};
-    COMMIT;
-  `)
 }
