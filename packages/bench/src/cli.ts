@@ -3,10 +3,11 @@
  *
  * The runner: for each scenario, for each run, for each target it starts the server in its own
  * process (core 0), starts the load generator in another (core 1), collects the metrics, stops
- * both; then it prints one markdown table per scenario with medians across runs and ratios, and
- * writes the report (full runs: docs/benchmarks.md). A scenario with an `environment` (scale-out)
- * starts its engines once and its own servers per target; whatever is running is stopped on
- * SIGINT/SIGTERM, and nothing this process started outlives it.
+ * both; then it prints one markdown table per scenario with medians across runs and ratios, then
+ * the verdicts on issue #17's targets, and writes the report (full runs: docs/benchmarks.md). A
+ * scenario with an `environment` (scale-out) starts its engines once and its own servers per
+ * target; whatever is running is stopped on SIGINT/SIGTERM, and nothing this process started
+ * outlives it.
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { childrenOf, describeMachine, loadAverage } from './proc.js'
-import { renderReport, type ScenarioResult } from './report.js'
+import { renderReport, renderVerdicts, type ScenarioResult } from './report.js'
 import type { Environment, Metrics, RunningTarget, Scenario, ServerHandle } from './scenario.js'
 import { SCENARIOS } from './scenarios/index.js'
 import { median } from './stats.js'
@@ -104,6 +105,7 @@ for (const chosen of selected) {
   // Written after every scenario, so a long run that is interrupted still leaves its tables.
   if (results.length < selected.length) writeReport(true)
 }
+process.stdout.write(`${renderVerdicts(results).join('\n')}\n`)
 writeReport(false)
 
 function writeReport(partial: boolean): void {

@@ -1,10 +1,11 @@
 /**
  * Markdown for the results: a header describing the machine and method, then per scenario a table
  * of absolute figures (medians across runs) and a table of ratios to Cowrite (SQLite) and to the
- * scenario's floor.
+ * scenario's floor, and last the verdicts on issue #17's targets.
  */
-import type { Column, Metrics, Scenario } from './scenario.js'
+import type { Metrics, Scenario } from './scenario.js'
 import { target } from './targets.js'
+import { judge } from './verdicts.js'
 
 export interface ScenarioResult {
   scenario: Scenario<any>
@@ -56,7 +57,31 @@ export function renderReport(input: ReportInput): string {
     )
   }
   for (const result of input.results) lines.push(...renderScenario(result))
+  if (!input.headerless) lines.push(...renderVerdicts(input.results))
   return lines.join('\n')
+}
+
+/** The verdict on each of issue #17's targets, from these results' medians ("not measured" for what was not run). */
+export function renderVerdicts(results: readonly ScenarioResult[]): string[] {
+  const lines = [
+    '## Targets (issue #17)',
+    '',
+    "Each target is a ratio of this run's medians (the numerator's figure ÷ the denominator's) against its limit; the fan-out CPU is the measured window's, after the warm-up.",
+    '',
+    '| target | compared | figures | ratio | limit | verdict |',
+    '| --- | --- | ---: | ---: | ---: | --- |',
+  ]
+  for (const verdict of judge(results)) {
+    const { definition } = verdict
+    const compared = `${target(definition.numerator).label} ÷ ${target(definition.denominator).label}`
+    const limit = `${definition.better === 'lower' ? '≤' : '≥'} ${definition.limit.toFixed(2)}×`
+    const measured = verdict.measured
+      ? [`${format(verdict.numerator)} ÷ ${format(verdict.denominator)}`, `${verdict.ratio.toFixed(2)}×`, limit, verdict.met ? 'met' : '**not met**']
+      : ['—', '—', limit, 'not measured']
+    lines.push(`| ${definition.label} | ${compared} | ${measured.join(' | ')} |`)
+  }
+  lines.push('')
+  return lines
 }
 
 function renderScenario(result: ScenarioResult): string[] {
@@ -67,7 +92,7 @@ function renderScenario(result: ScenarioResult): string[] {
   lines.push(`| --- | ${columns.map(() => '---:').join(' | ')} |`)
   for (const id of result.targets) {
     const metrics = result.medians.get(id)
-    const cells = columns.map((column) => (metrics ? format(metrics[column.key], column) : 'failed'))
+    const cells = columns.map((column) => (metrics ? format(metrics[column.key], column.digits) : 'failed'))
     lines.push(`| ${target(id).label} | ${cells.join(' | ')} |`)
   }
   lines.push('')
@@ -99,10 +124,10 @@ function renderScenario(result: ScenarioResult): string[] {
   return lines
 }
 
-function format(value: number | undefined, column: Column): string {
+function format(value: number | undefined, digits = 1): string {
   if (value === undefined || Number.isNaN(value)) return '—'
   if (!Number.isFinite(value)) return '∞'
-  return value.toLocaleString('en-US', { maximumFractionDigits: column.digits ?? 1, minimumFractionDigits: column.digits ?? 1 })
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
 
 function ratio(value: number | undefined, reference: number | undefined): string {
