@@ -3,17 +3,18 @@
  *
  * The runner: for each scenario, for each run, for each target it starts the server in its own
  * process (core 0), starts the load generator in another (core 1), collects the metrics, stops
- * both; then it prints one markdown table per scenario with medians across runs and ratios, then
- * the verdicts on issue #17's targets, and writes the report (full runs: docs/benchmarks.md). A
- * scenario with an `environment` (scale-out) starts its engines once and its own servers per
- * target; whatever is running is stopped on SIGINT/SIGTERM, and nothing this process started
- * outlives it.
+ * both; then it prints one markdown table per scenario with medians across runs and ratios, the
+ * verdicts on issue #17's targets, and writes the report (full runs: docs/benchmarks.md), keeping
+ * the hand-written blocks of the file it replaces (kept-blocks.ts). A scenario with an
+ * `environment` (scale-out) starts its engines once and its own servers per target; whatever is
+ * running is stopped on SIGINT/SIGTERM, and nothing this process started outlives it.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { keptBlocks, withKeptBlocks } from './kept-blocks.js'
 import { childrenOf, describeMachine, loadAverage } from './proc.js'
 import { renderReport, renderVerdicts, type ScenarioResult } from './report.js'
 import type { Environment, Metrics, RunningTarget, Scenario, ServerHandle } from './scenario.js'
@@ -68,6 +69,15 @@ const outPath = values['no-write'] ? undefined : values.out ? resolve(values.out
 const QUICK_SKIPS = ['cowrite-memory', 'hocuspocus']
 
 const log = (line: string) => process.stderr.write(`${line}\n`)
+// A malformed keep block would make every write of the report fail: say so before running anything.
+if (outPath) {
+  try {
+    keptBlocks(previousReport(outPath))
+  } catch (error) {
+    log(`${outPath}: ${(error as Error).message}; fix it, or pass --no-write`)
+    process.exit(2)
+  }
+}
 const startedAt = new Date()
 const loadAtStart = loadAverage()
 const machine = describeMachine()
@@ -108,13 +118,28 @@ for (const chosen of selected) {
 process.stdout.write(`${renderVerdicts(results).join('\n')}\n`)
 writeReport(false)
 
+/**
+ * Rewrite the report with the hand-written blocks of the file it replaces, read afresh each time
+ * (they may be edited during a long run). If they cannot be read, the file is left as it is.
+ */
 function writeReport(partial: boolean): void {
   if (!outPath) return
   const load = `${loadAtStart} at the start, ${loadAverage()} ${partial ? 'so far' : 'at the end'}`
   const report = renderReport({ quick, runs, machine, pinning, date: startedAt, results, load, partial })
+  let text: string
+  try {
+    text = withKeptBlocks(report, previousReport(outPath))
+  } catch (error) {
+    log(`report NOT written to ${outPath}, so its hand-written blocks are not lost: ${(error as Error).message}`)
+    return
+  }
   mkdirSync(dirname(outPath), { recursive: true })
-  writeFileSync(outPath, report)
+  writeFileSync(outPath, text)
   if (!partial) log(`report written to ${outPath}`)
+}
+
+function previousReport(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : ''
 }
 log(`done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`)
 
