@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--runs N] [--only a,b] [--targets x,y] [--out FILE] [--profile TARGET]`
+ * `pnpm bench [--quick] [--runs N] [--only a,b] [--targets x,y] [--out FILE] [--profile TARGET] [--server-node-flags "…"]`
  *
  * The runner: for each scenario, for each run, for each target it starts the server in its own
  * process (core 0), starts the load generator in another (core 1), collects the metrics, stops
@@ -35,19 +35,21 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     profile: { type: 'string' },
     'profile-dir': { type: 'string' },
+    'server-node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 
 if (values.help) {
   process.stdout.write(`Usage: node packages/bench/dist/cli.js [flags]
-  --quick            smaller parameters, one run, without Cowrite (memory) and Hocuspocus (under 2 minutes; for spotting regressions)
+  --quick            smaller parameters, one run, without Cowrite (memory) and Hocuspocus (a few minutes; for spotting regressions)
   --runs N           runs per figure, medians reported (default 3; --quick: 1)
   --only a,b         scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
   --targets x,y      targets: ${TARGETS.map((t) => t.id).join(', ')}
   --out FILE         report path (default: docs/benchmarks.md for a full run of everything, none otherwise)
   --no-write         print only
   --profile TARGET   run that target's server under --cpu-prof (profiles in --profile-dir, default ./bench-profiles)
+  --server-node-flags "…"  extra Node flags for every server process, e.g. "--perf-basic-prof" for Linux perf
 `)
   process.exit(0)
 }
@@ -63,7 +65,8 @@ const profileDir = values.profile ? resolve(values['profile-dir'] ?? 'bench-prof
 if (profileDir) mkdirSync(profileDir, { recursive: true })
 
 const selected = SCENARIOS.filter((s) => (onlyScenarios ? onlyScenarios.includes(s.id) : !quick || s.inQuick !== false))
-const everything = !onlyScenarios && !onlyTargets && !values.profile
+const serverNodeFlags = values['server-node-flags']?.split(/\s+/).filter((flag) => flag !== '') ?? []
+const everything = !onlyScenarios && !onlyTargets && !values.profile && serverNodeFlags.length === 0
 const outPath = values['no-write'] ? undefined : values.out ? resolve(values.out) : everything && !quick ? join(repoRoot, 'docs', 'benchmarks.md') : undefined
 
 const QUICK_SKIPS = ['cowrite-memory', 'hocuspocus']
@@ -191,13 +194,13 @@ async function runTargets(chosen: Scenario, targets: readonly string[], environm
       if (interrupted) return
       const started = performance.now()
       const t = target(id)
-      const cpuProfileDir = values.profile === id ? profileDir : undefined
+      const options = { cpuProfileDir: values.profile === id ? profileDir : undefined, nodeFlags: serverNodeFlags }
       let server: RunningTarget
       try {
         if (environment) {
-          server = await environment.start(id, { cpuProfileDir })
+          server = await environment.start(id, options)
         } else {
-          const single = await startServer(t.server, { cpuProfileDir })
+          const single = await startServer(t.server, options)
           server = { handle: { pid: single.pid, url: single.url, wsUrl: single.wsUrl }, stop: () => single.stop() }
         }
       } catch (error) {

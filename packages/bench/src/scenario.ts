@@ -4,7 +4,7 @@
  * running server and returns flat numeric metrics. Medians across runs are the runner's business.
  */
 import { get } from 'node:http'
-import type { Protocol, Target } from './targets.js'
+import type { Protocol, StartOptions, Target } from './targets.js'
 
 export interface ServerHandle {
   pid: number
@@ -46,7 +46,7 @@ export interface RunningTarget {
  * and how it starts each target on them. Lives in the runner's process.
  */
 export interface Environment {
-  start(targetId: string, options: { cpuProfileDir?: string | undefined }): Promise<RunningTarget>
+  start(targetId: string, options: Pick<StartOptions, 'cpuProfileDir' | 'nodeFlags'>): Promise<RunningTarget>
   /** Stop every engine; safe to call twice. */
   stop(): Promise<void>
 }

@@ -73,6 +73,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Write a V8 CPU profile (`--cpu-prof`) into this directory when the server exits. */
   cpuProfileDir?: string | undefined
+  /** More Node flags for the server process (e.g. `--perf-basic-prof`). */
+  nodeFlags?: readonly string[]
   /** `cowrite-postgres`: the `postgres://` store (required). */
   storage?: string
   /** `cowrite-postgres`: `redis://` to join other instances on. */
@@ -85,7 +87,7 @@ export interface StartOptions {
 
 /** Start `kind` and resolve once it printed its listening line. */
 export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
-  const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []
+  const nodeFlags = [...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []), ...(options.nodeFlags ?? [])]
   let dataDir: string | undefined
   let args: string[]
   switch (kind) {

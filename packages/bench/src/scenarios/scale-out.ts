@@ -269,7 +269,7 @@ async function startEnvironment(p: ScaleOutParams, log: (line: string) => void):
   const live = new Set<() => Promise<void>>()
   let deployments = 0
   return {
-    async start(targetId, { cpuProfileDir }) {
+    async start(targetId, { cpuProfileDir, nodeFlags }) {
       const topology = topologyOf(targetId)
       const count = topology.instances === 'one' ? 1 : p.instances
       const serial = ++deployments
@@ -286,7 +286,7 @@ async function startEnvironment(p: ScaleOutParams, log: (line: string) => void):
       live.add(stop)
       try {
         const storage = await postgres.createDatabase()
-        const instances = ids.map((instanceId) => startServer('cowrite-postgres', { storage, redis: count > 1 ? redis.url : undefined, instanceId, cpuProfileDir }))
+        const instances = ids.map((instanceId) => startServer('cowrite-postgres', { storage, redis: count > 1 ? redis.url : undefined, instanceId, cpuProfileDir, nodeFlags }))
         parts.push(...instances)
         const running = await Promise.all(instances)
         let nginx: NginxEngine | undefined
