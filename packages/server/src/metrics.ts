@@ -19,19 +19,28 @@ export type ErrorKind =
   | 'internal'
   | 'socket'
 
+/** The y-websocket message types, as `cowrite_messages_received_total` labels them. */
+export type ReceivedType = 'sync' | 'awareness' | 'query-awareness'
+
 export function createMetrics(options: { processMetrics: boolean }) {
   const registry = new Registry()
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'cowrite_' })
   const registers = [registry]
   const errors = new Counter({ name: 'cowrite_errors_total', help: 'Client and storage errors by kind', labelNames: ['kind'], registers })
-  const messagesReceived = new Counter({
+  // What every message or update counts is counted in plain numbers on the hot path and read at
+  // scrape time: a prom-client `inc` hashes its labels each time.
+  const traffic = { messagesSent: 0, bytesSent: 0, bytesReceived: 0, updates: 0 }
+  const received: Record<ReceivedType, number> = { sync: 0, awareness: 0, 'query-awareness': 0 }
+  new Counter({
     name: 'cowrite_messages_received_total',
     help: 'WebSocket messages received, by y-websocket message type',
     labelNames: ['type'],
     registers,
+    collect() {
+      this.reset()
+      for (const [type, count] of Object.entries(received)) if (count > 0) this.inc({ type }, count)
+    },
   })
-  // Per-message traffic is counted in plain numbers on the hot path and read at scrape time.
-  const traffic = { messagesSent: 0, bytesSent: 0, bytesReceived: 0 }
   const trafficCounter = (name: string, help: string, field: keyof typeof traffic) =>
     new Counter({
       name,
@@ -45,12 +54,14 @@ export function createMetrics(options: { processMetrics: boolean }) {
   trafficCounter('cowrite_messages_sent_total', 'WebSocket messages sent', 'messagesSent')
   trafficCounter('cowrite_bytes_sent_total', 'WebSocket bytes sent', 'bytesSent')
   trafficCounter('cowrite_bytes_received_total', 'WebSocket bytes received', 'bytesReceived')
+  trafficCounter('cowrite_updates_total', 'Document updates applied and stored', 'updates')
   return {
     registry,
     traffic,
+    /** Messages received, by type. */
+    received,
     connections: new Gauge({ name: 'cowrite_connections', help: 'Open WebSocket connections', registers }),
     rooms: new Gauge({ name: 'cowrite_rooms', help: 'Rooms loaded in memory', registers }),
-    messagesReceived,
     sseSubscribers: new Gauge({ name: 'cowrite_sse_subscribers', help: 'Open activity streams', registers }),
     sseDropped: new Counter({ name: 'cowrite_sse_dropped_total', help: 'Activity subscribers dropped for falling behind', registers }),
     activityEvents: new Counter({ name: 'cowrite_activity_events_total', help: 'Activity events emitted, by type', labelNames: ['type'], registers }),
@@ -69,7 +80,6 @@ export function createMetrics(options: { processMetrics: boolean }) {
       registers,
     }),
     throttled: new Counter({ name: 'cowrite_throttled_total', help: 'Times a socket above its rate limit stopped being read', registers }),
-    updates: new Counter({ name: 'cowrite_updates_total', help: 'Document updates applied and stored', registers }),
     storageAppendSeconds: new Histogram({
       name: 'cowrite_storage_append_seconds',
       help: 'Time to durably append one event-loop turn of updates',

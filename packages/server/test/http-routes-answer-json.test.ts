@@ -49,6 +49,9 @@ describe('HTTP routes', () => {
     expect(await server.metric('cowrite_connections')).toBe(1)
     expect(await server.metric('cowrite_rooms')).toBe(1)
     expect(await server.metric('cowrite_updates_total')).toBeGreaterThanOrEqual(1)
+    // Counted in plain numbers and read at scrape time, by message type.
+    expect(await server.metric('cowrite_messages_received_total{type="sync"}')).toBeGreaterThanOrEqual(2)
+    expect(await server.metric('cowrite_messages_received_total{type="awareness"}')).toBeGreaterThanOrEqual(1)
   })
 
   it('answer errors as JSON with fitting statuses', async () => {

@@ -416,7 +416,7 @@ export class Room {
       }
       const source = origin instanceof Writer ? origin : origin !== null && this.peers.has(origin as Peer) ? (origin as Peer) : null
       this.context.commits.add(this, { update, origin: source, inserted, deleted })
-      this.context.metrics.updates.inc()
+      this.context.metrics.traffic.updates++
     } catch (error) {
       throw new InternalFault('update handler failed', { cause: error })
     }

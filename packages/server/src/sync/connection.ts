@@ -8,7 +8,7 @@ import { WebSocket, type RawData } from 'ws'
 import { CloseCode } from '@cowrite/protocol'
 import type { Grant } from '../auth/authorize.js'
 import type { Logger } from '../log.js'
-import type { Metrics } from '../metrics.js'
+import type { Metrics, ReceivedType } from '../metrics.js'
 import { writeSharedFrame, type SharedFrame } from './shared-frame.js'
 import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
 import { RateLimiter } from './rate-limiter.js'
@@ -24,7 +24,7 @@ export interface ConnectionLimits {
 /** A slow consumer cannot read our close frame either: drop its TCP connection after this. */
 const FORCE_CLOSE_AFTER_MS = 1_000
 
-const MESSAGE_TYPE_LABEL: Record<IncomingMessage['type'], string> = {
+const MESSAGE_TYPE_LABEL: Record<IncomingMessage['type'], ReceivedType> = {
   'sync-step1': 'sync',
   'sync-step2': 'sync',
   'sync-update': 'sync',
@@ -91,7 +91,7 @@ export class Connection {
         this.close(CloseCode.undecodable, 'undecodable frame', { detail: (error as Error).message, bytes: frame.byteLength })
         return
       }
-      this.metrics.messagesReceived.inc({ type: MESSAGE_TYPE_LABEL[message.type] })
+      this.metrics.received[MESSAGE_TYPE_LABEL[message.type]]++
       try {
         handler(message)
       } catch (error) {
