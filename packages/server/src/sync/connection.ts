@@ -9,7 +9,7 @@ import { CloseCode } from '@cowrite/protocol'
 import type { Grant } from '../auth/authorize.js'
 import type { Logger } from '../log.js'
 import type { Metrics, ReceivedType } from '../metrics.js'
-import { writeSharedFrame, type SharedFrame } from './shared-frame.js'
+import { sharedFrameWriter, type SharedFrame } from './shared-frame.js'
 import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
 import { RateLimiter } from './rate-limiter.js'
 
@@ -40,6 +40,7 @@ export class Connection {
   private readonly limiter: RateLimiter
   private resumeTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
+  private readonly writeShared: (shared: SharedFrame) => void
 
   constructor(
     readonly socket: WebSocket,
@@ -51,6 +52,7 @@ export class Connection {
     private readonly metrics: Metrics,
   ) {
     this.limiter = new RateLimiter({ rate: limits.rateLimit, graceMs: limits.rateLimitGraceMs })
+    this.writeShared = sharedFrameWriter(socket)
     if (grant.expiresAt !== null) {
       // setTimeout holds 32-bit delays: a token valid for longer is checked again when this fires.
       const delay = Math.min(grant.expiresAt - Date.now(), 2 ** 31 - 1)
@@ -126,7 +128,7 @@ export class Connection {
       return
     }
     if (message instanceof Uint8Array) this.socket.send(message, { binary: true })
-    else writeSharedFrame(this.socket, message)
+    else this.writeShared(message)
     this.metrics.traffic.messagesSent++
     this.metrics.traffic.bytesSent += size
   }

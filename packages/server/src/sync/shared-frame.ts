@@ -59,9 +59,17 @@ export function canWriteSharedFrames(socket: WebSocket): boolean {
   return internalsOf(socket) !== null
 }
 
-/** Write a shared frame to an open socket: its bytes when ws's sender is idle, else through `ws.send`. */
-export function writeSharedFrame(socket: WebSocket, shared: SharedFrame): void {
+/**
+ * A writer of shared frames to an open socket, bound to its internals once (they live as long as
+ * the socket): the frame's bytes when ws's sender is idle, else the message through `ws.send`.
+ */
+export function sharedFrameWriter(socket: WebSocket): (shared: SharedFrame) => void {
   const internals = internalsOf(socket)
-  if (internals && internals._sender._state === SENDER_IDLE && (internals._sender._queue as unknown[]).length === 0) internals._socket.write(shared.frame)
-  else socket.send(shared.message, { binary: true })
+  if (!internals) return (shared) => socket.send(shared.message, { binary: true })
+  const { _socket: raw, _sender: sender } = internals
+  const queue = sender._queue as unknown[]
+  return (shared) => {
+    if (sender._state === SENDER_IDLE && queue.length === 0) raw.write(shared.frame)
+    else socket.send(shared.message, { binary: true })
+  }
 }
