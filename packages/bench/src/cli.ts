@@ -48,7 +48,8 @@ if (values.help) {
   --targets x,y      targets: ${TARGETS.map((t) => t.id).join(', ')}
   --out FILE         report path (default: docs/benchmarks.md for a full run of everything, none otherwise)
   --no-write         print only
-  --profile TARGET   run that target's server under --cpu-prof (profiles in --profile-dir, default ./bench-profiles)
+  --profile TARGET   run that target's server under --cpu-prof (profiles in --profile-dir, default ./bench-profiles;
+                     summarize them with node packages/bench/dist/profile-summary.js [--breakdown [--updates N]] FILE…)
   --server-node-flags "…"  extra Node flags for every server process, e.g. "--perf-basic-prof" for Linux perf
 `)
   process.exit(0)

@@ -1,63 +1,76 @@
 /**
- * `node packages/bench/dist/profile-summary.js FILE.cpuprofile [--top N]`: the hot spots of a V8
- * CPU profile (as written by `node --cpu-prof`): self time per function, and total (inclusive)
- * time per function, with file and line, idle and GC shown separately.
+ * `node packages/bench/dist/profile-summary.js [--top N] [--breakdown [--updates N]] FILE.cpuprofile…`:
+ * a summary of each V8 CPU profile given (as `node --cpu-prof` writes them: the server's main
+ * thread and, in its own file, each worker such as the compaction worker's). By default the hot
+ * spots: self time per function and total (inclusive) time per function, with file and line, idle
+ * shown apart. With `--breakdown`, the time per kind of work (profile-breakdown.ts) and the
+ * leaves of what no category claimed; `--updates N` adds µs per update (N: the updates the
+ * server applied while profiled, e.g. its `cowrite_updates_total`).
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { frameLabel, indexProfile, readProfile, stackOf, type IndexedProfile } from './cpu-profile.js'
+import { breakdown, IDLE } from './profile-breakdown.js'
 
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-  children?: number[]
-}
-
-interface Profile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-  startTime: number
-  endTime: number
-}
-
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } })
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '25' }, breakdown: { type: 'boolean', default: false }, updates: { type: 'string' } },
+})
 const top = Number(values.top)
-for (const file of positionals) summarize(file, JSON.parse(readFileSync(file, 'utf8')) as Profile)
-
-function label(node: ProfileNode): string {
-  const { functionName, url, lineNumber } = node.callFrame
-  const short = url.replace(/^file:\/\//, '').replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '').replace(/.*\/packages\//, 'packages/')
-  return `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim()
+const updates = values.updates === undefined ? undefined : Number(values.updates)
+if (updates !== undefined && !(updates > 0)) throw new RangeError(`--updates must be a positive number, got ${values.updates}`)
+if (updates !== undefined && !values.breakdown) throw new RangeError('--updates goes with --breakdown')
+for (const file of positionals) {
+  const indexed = indexProfile(readProfile(file))
+  if (values.breakdown) printBreakdown(file, indexed)
+  else printHotSpots(file, indexed)
 }
 
-function summarize(file: string, profile: Profile): void {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
-  const parent = new Map<number, number>()
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
-  const selfUs = new Map<number, number>()
-  profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)))
-  const totalUs = profile.endTime - profile.startTime
+function ms(us: number): string {
+  return (us / 1000).toFixed(0).padStart(7)
+}
+
+function percentOf(busyUs: number): (us: number) => string {
+  return (us) => `${((100 * us) / busyUs).toFixed(1).padStart(5)}%`
+}
+
+function printBreakdown(file: string, indexed: IndexedProfile): void {
+  const { us, otherLeaves } = breakdown(indexed)
+  const busy = indexed.wallUs - us.get(IDLE)!
+  const pct = percentOf(busy)
+  const perUpdate = (time: number) => (updates === undefined ? '' : ` ${(time / updates).toFixed(1).padStart(9)} µs/update`)
+  process.stdout.write(`\n${file}\n  wall ${ms(indexed.wallUs)} ms, busy (not idle) ${ms(busy)} ms${updates === undefined ? '' : `, ${updates} updates`}\n\n`)
+  const width = Math.max(...[...us.keys()].map((name) => name.length))
+  for (const [name, time] of us) {
+    if (name === IDLE) continue
+    process.stdout.write(`  ${name.padEnd(width)} ${ms(time)} ms ${pct(time)}${perUpdate(time)}\n`)
+  }
+  process.stdout.write(`  ${IDLE.padEnd(width)} ${ms(us.get(IDLE)!)} ms (not busy)\n\n  other, by leaf (share of busy):\n`)
+  for (const [name, time] of [...otherLeaves].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    process.stdout.write(`  ${ms(time)} ms ${pct(time)}  ${name}\n`)
+  }
+}
+
+function printHotSpots(file: string, indexed: IndexedProfile): void {
   const self = new Map<string, number>()
   const inclusive = new Map<string, number>()
   let idle = 0
-  for (const [id, us] of selfUs) {
-    const node = byId.get(id)!
-    const name = label(node)
+  for (const [id, us] of indexed.selfUs) {
+    const node = indexed.byId.get(id)!
+    const name = frameLabel(node.callFrame)
     if (node.callFrame.functionName === '(idle)') idle += us
     self.set(name, (self.get(name) ?? 0) + us)
     // Inclusive: count each distinct function once per sample's stack.
     const seen = new Set<string>()
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = label(byId.get(at)!)
-      if (seen.has(frame)) continue
-      seen.add(frame)
-      inclusive.set(frame, (inclusive.get(frame) ?? 0) + us)
+    for (const frame of stackOf(indexed, id)) {
+      const label = frameLabel(frame.callFrame)
+      if (seen.has(label)) continue
+      seen.add(label)
+      inclusive.set(label, (inclusive.get(label) ?? 0) + us)
     }
   }
-  const busy = totalUs - idle
-  const ms = (us: number) => (us / 1000).toFixed(0).padStart(7)
-  const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`
-  process.stdout.write(`\n${file}\n  wall ${ms(totalUs)} ms, busy (not idle) ${ms(busy)} ms\n\n  self time (share of busy):\n`)
+  const busy = indexed.wallUs - idle
+  const pct = percentOf(busy)
+  process.stdout.write(`\n${file}\n  wall ${ms(indexed.wallUs)} ms, busy (not idle) ${ms(busy)} ms\n\n  self time (share of busy):\n`)
   for (const [name, us] of [...self].filter(([name]) => !name.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
     process.stdout.write(`  ${ms(us)} ms ${pct(us)}  ${name}\n`)
   }
