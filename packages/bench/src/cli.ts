@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--runs N] [--only a,b] [--targets x,y] [--out FILE] [--profile TARGET] [--server-node-flags "…"]`
+ * `pnpm bench [--quick] [--runs N] [--only a,b] [--targets x,y] [--out FILE] [--profile TARGET] [--server-node-flags="…"]`
  *
  * The runner: for each scenario, for each run, for each target it starts the server in its own
  * process (core 0), starts the load generator in another (core 1), collects the metrics, stops
@@ -50,7 +50,8 @@ if (values.help) {
   --no-write         print only
   --profile TARGET   run that target's server under --cpu-prof (profiles in --profile-dir, default ./bench-profiles;
                      summarize them with node packages/bench/dist/profile-summary.js [--breakdown [--updates N]] FILE…)
-  --server-node-flags "…"  extra Node flags for every server process, e.g. "--perf-basic-prof" for Linux perf
+  --server-node-flags="…"  extra Node flags for every server process, e.g. --server-node-flags=--perf-basic-prof for Linux perf
+                     (with the "=": a value starting with a dash is taken for a flag of the bench otherwise)
 `)
   process.exit(0)
 }
