@@ -48,7 +48,11 @@ export function target(id: string): Target {
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
-const COWRITE_BIN = join(here, '..', '..', 'server', 'bin', 'cowrite.js')
+/**
+ * The Cowrite CLI under test: this checkout's, or another build's (`COWRITE_BIN=/path/to/bin/cowrite.js`),
+ * to compare two versions of the server with the same load generator.
+ */
+const COWRITE_BIN = process.env.COWRITE_BIN ?? join(here, '..', '..', 'server', 'bin', 'cowrite.js')
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 
