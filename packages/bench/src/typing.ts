@@ -92,17 +92,21 @@ export interface TypingWindow {
   stop(): void | Promise<void>
 }
 
-/** Server CPU over the typing window: `percents[i]` is `pids[i]`'s share of one core. */
-export function cpuWindow(pids: readonly number[]): TypingWindow & { percents: number[] } {
+/** Server CPU over the typing window: `percents[i]` is `pids[i]`'s share of one core, `cpuMs[i]` its CPU time. */
+export function cpuWindow(pids: readonly number[]): TypingWindow & { percents: number[]; cpuMs: number[] } {
   let meters: Array<ReturnType<typeof cpuMeter>> = []
   const percents: number[] = []
+  const cpuMs: number[] = []
   return {
     percents,
+    cpuMs,
     start() {
       meters = pids.map((pid) => cpuMeter(pid))
     },
     stop() {
-      percents.splice(0, percents.length, ...meters.map((meter) => meter.stop().percent))
+      const used = meters.map((meter) => meter.stop())
+      percents.splice(0, percents.length, ...used.map((one) => one.percent))
+      cpuMs.splice(0, cpuMs.length, ...used.map((one) => one.cpuMs))
     },
   }
 }

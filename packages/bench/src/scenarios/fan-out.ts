@@ -39,7 +39,7 @@ function fanOutScenario(shape: FanOutShape): Scenario<FanOutParams> {
       clients: shape.clients,
       typists: shape.typists,
       intervalMs: 20,
-      warmupMs: quick ? 3_000 : 15_000,
+      warmupMs: quick ? 3_000 : 30_000,
       durationMs: quick ? 3_000 : 10_000,
       drainMs: 5_000,
     }),
@@ -47,11 +47,12 @@ function fanOutScenario(shape: FanOutShape): Scenario<FanOutParams> {
       `One room, ${p.clients} clients, ${p.typists} typists each inserting one character at a random position every ${p.intervalMs} ms ` +
       `(${(p.typists * 1000) / p.intervalMs} inserts/s, ${((p.typists * 1000) / p.intervalMs) * (p.clients - 1)} deliveries/s expected): ` +
       `first for a ${p.warmupMs / 1000} s warm-up, then for the measured ${p.durationMs / 1000} s. The warm-up is there because V8's optimizing compiler ` +
-      `keeps working for about 25 s of this load in a fresh server process, so a window from a cold start measures mostly the JIT, not a long-running server; ` +
-      `every target gets the same. Latency and deliveries count only inserts sent in the measured window (one still in flight at its start is neither a latency ` +
+      `keeps compiling the server's per-update code for about 25 s of this load in a fresh process (Cowrite's more than a smaller server's), so a window ` +
+      `from a cold start measures mostly the JIT, not a long-running server; every target gets the same. Latency and deliveries count only inserts sent in the measured window (one still in flight at its start is neither a latency ` +
       `nor undelivered). Latency: insert until every other client has applied it (all clients live in one load-generator process, so client-side Yjs cost is ` +
       `included; compare with the relay driven by the same stock clients). Server CPU is the share of one core over the measured window, ` +
-      `*(warm-up)* over the warm-up from the first insert; RSS at the end.`,
+      `*(warm-up)* over the warm-up from the first insert; *CPU µs/insert* is the window's server CPU time per insert sent in it, the fair figure when the ` +
+      `load generator (one process, a core of its own, applying every update 49 times) cannot keep every target at the same rate; RSS at the end.`,
     columns: () => [
       { key: 'p50', label: 'p50 ms', better: 'lower', digits: 1 },
       { key: 'p95', label: 'p95 ms', digits: 1 },
@@ -61,6 +62,7 @@ function fanOutScenario(shape: FanOutShape): Scenario<FanOutParams> {
       { key: 'undelivered', label: 'undelivered', digits: 0 },
       { key: 'cpuPercent', label: 'server CPU %', better: 'lower', digits: 1 },
       { key: 'warmupCpuPercent', label: 'server CPU % (warm-up)', better: 'lower', digits: 1 },
+      { key: 'cpuUsPerInsert', label: 'server CPU µs/insert', better: 'lower', digits: 0 },
       { key: 'rssMb', label: 'server RSS MB', better: 'lower', digits: 1 },
     ],
     run: (p, context) => (context.target.protocol === 'relay-raw' ? runOpaque(p, context) : runYjs(p, context)),
@@ -105,5 +107,11 @@ async function measure(p: FanOutParams, pid: number, deliveries: Deliveries, ins
   const cpu = cpuWindow([pid])
   const warmupCpu = cpuWindow([pid])
   const metrics = await typeAndMeasure(p, deliveries, insert, cpu, warmupCpu)
-  return { ...metrics, cpuPercent: cpu.percents[0]!, warmupCpuPercent: warmupCpu.percents[0]!, rssMb: rssBytes(pid) / 1024 / 1024 }
+  return {
+    ...metrics,
+    cpuPercent: cpu.percents[0]!,
+    warmupCpuPercent: warmupCpu.percents[0]!,
+    cpuUsPerInsert: (cpu.cpuMs[0]! * 1000) / metrics.inserts!,
+    rssMb: rssBytes(pid) / 1024 / 1024,
+  }
 }
