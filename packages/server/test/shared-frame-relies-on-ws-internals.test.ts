@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { once } from 'node:events'
 import { WebSocket, WebSocketServer } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
-import { canWriteSharedFrames, shareFrame, sharedFrameWriter } from '../src/sync/shared-frame.js'
+import { canWriteSharedFrames, shareFrame, writeSharedFrame } from '../src/sync/shared-frame.js'
 import { waitUntil } from './helpers/wait.js'
 
 const cleanup: Array<() => void> = []
@@ -50,13 +50,11 @@ describe("ws's internals behind shared frames", () => {
   it('deliver the same bytes written raw and, without those internals, through ws.send', async () => {
     const { server, received } = await pair()
     const messages = [3, 200, 70_000].map((size) => Uint8Array.from({ length: size }, (_, i) => i % 251))
-    const write = sharedFrameWriter(server)
-    for (const message of messages) write(shareFrame(message))
+    for (const message of messages) writeSharedFrame(server, shareFrame(message), canWriteSharedFrames(server))
     // The same socket seen through its public API only, as if a ws upgrade had changed its internals.
     const publicOnly = { send: server.send.bind(server) } as unknown as WebSocket
     expect(canWriteSharedFrames(publicOnly)).toBe(false)
-    const writePublicly = sharedFrameWriter(publicOnly)
-    for (const message of messages) writePublicly(shareFrame(message))
+    for (const message of messages) writeSharedFrame(publicOnly, shareFrame(message), canWriteSharedFrames(publicOnly))
     await waitUntil('the client has all six messages', () => received.length === 6)
     expect(received.map((data, i) => Buffer.compare(data, Buffer.from(messages[i % messages.length]!)))).toEqual([0, 0, 0, 0, 0, 0])
   })

@@ -36,8 +36,21 @@ export function createUpgradeHandler(context: UpgradeContext) {
    * Handle one upgrade request. Never rejects: a fault of ours is logged with the request and
    * answered 500, so no request can take the process down.
    */
+  /** Errors of a socket still being upgraded (ws handles them once it has the socket). */
+  const onUpgradeError = (error: Error) => log.debug({ err: error }, 'upgrade socket error')
+
+  /** Keep the server's set of connections: what pings and shutdown reach. */
+  const track = (connection: Connection) => {
+    connections.add(connection)
+    metrics.connections.inc()
+    connection.onClose(() => {
+      connections.delete(connection)
+      metrics.connections.dec()
+    })
+  }
+
   return async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', (error) => log.debug({ err: error }, 'upgrade socket error'))
+    socket.on('error', onUpgradeError)
     try {
       await upgrade(request, socket, head)
     } catch (error) {
@@ -91,19 +104,15 @@ export function createUpgradeHandler(context: UpgradeContext) {
       return
     }
     // ws drops a malformed handshake without calling back: the room must not stay held then.
-    let attached = false
-    socket.once('close', () => {
-      if (!attached) registry.release(room)
-    })
+    const releaseUnattached = () => registry.release(room)
+    socket.once('close', releaseUnattached)
+    const { grant } = decision
     wss.handleUpgrade(request, socket, head, (ws) => {
-      attached = true
-      const connection = new Connection(ws, name, decision.grant, limits, log, metrics)
-      connections.add(connection)
-      metrics.connections.inc()
-      connection.onClose(() => {
-        connections.delete(connection)
-        metrics.connections.dec()
-      })
+      // What only the handshake needed goes with it: nothing of it stays with every idle connection.
+      socket.off('close', releaseUnattached)
+      socket.off('error', onUpgradeError)
+      const connection = new Connection(ws, name, grant, limits, log, metrics)
+      track(connection)
       room.attach(connection)
       registry.release(room)
     })

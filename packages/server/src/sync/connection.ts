@@ -9,7 +9,7 @@ import { CloseCode } from '@cowrite/protocol'
 import type { Grant } from '../auth/authorize.js'
 import type { Logger } from '../log.js'
 import type { Metrics, ReceivedType } from '../metrics.js'
-import { sharedFrameWriter, type SharedFrame } from './shared-frame.js'
+import { canWriteSharedFrames, writeSharedFrame, type SharedFrame } from './shared-frame.js'
 import { decodeMessage, ProtocolError, type IncomingMessage } from './messages.js'
 import { RateLimiter } from './rate-limiter.js'
 
@@ -40,7 +40,10 @@ export class Connection {
   private readonly limiter: RateLimiter
   private resumeTimer: NodeJS.Timeout | undefined
   private expiryTimer: NodeJS.Timeout | undefined
-  private readonly writeShared: (shared: SharedFrame) => void
+  /** Whether shared frames may go straight to ws's socket (asked once: see shared-frame.ts). */
+  private readonly sharedFramesFit: boolean
+  /** Who hears this connection's messages (`onMessage`). */
+  private handler: ((message: IncomingMessage) => void) | undefined
 
   constructor(
     readonly socket: WebSocket,
@@ -52,7 +55,7 @@ export class Connection {
     private readonly metrics: Metrics,
   ) {
     this.limiter = new RateLimiter({ rate: limits.rateLimit, graceMs: limits.rateLimitGraceMs })
-    this.writeShared = sharedFrameWriter(socket)
+    this.sharedFramesFit = canWriteSharedFrames(socket)
     if (grant.expiresAt !== null) {
       // setTimeout holds 32-bit delays: a token valid for longer is checked again when this fires.
       const delay = Math.min(grant.expiresAt - Date.now(), 2 ** 31 - 1)
@@ -71,6 +74,9 @@ export class Connection {
       }
     })
     socket.on('close', () => this.detach())
+    // Made here rather than in `onMessage`, so it shares this constructor's closure scope: one
+    // less per idle connection.
+    socket.on('message', (data: RawData, isBinary: boolean) => this.receive(data as Buffer, isBinary))
   }
 
   get isOpen(): boolean {
@@ -79,31 +85,7 @@ export class Connection {
 
   /** Feed each well-formed message to `handler`; a malformed frame closes this socket with 1007. */
   onMessage(handler: (message: IncomingMessage) => void): void {
-    this.socket.on('message', (data: RawData, isBinary: boolean) => {
-      if (this.closed) return
-      const frame = data as Buffer
-      this.metrics.traffic.bytesReceived += frame.byteLength
-      if (!this.admit()) return
-      let message: IncomingMessage
-      try {
-        if (!isBinary) throw new ProtocolError('text frame')
-        message = decodeMessage(frame)
-      } catch (error) {
-        this.metrics.error('undecodable')
-        this.close(CloseCode.undecodable, 'undecodable frame', { detail: (error as Error).message, bytes: frame.byteLength })
-        return
-      }
-      this.metrics.received[MESSAGE_TYPE_LABEL[message.type]]++
-      try {
-        handler(message)
-      } catch (error) {
-        // The handler tells bad input from its own faults (rooms/room.ts); anything that still
-        // escapes is a fault of ours, and costs this socket only, never the process.
-        this.metrics.error('internal')
-        this.log.error({ room: this.room, err: error, type: message.type }, 'internal fault while handling a message')
-        this.close(CloseCode.internalError, 'internal error')
-      }
-    })
+    this.handler = handler
   }
 
   /** Run `listener` once when the socket closes, for whatever reason. */
@@ -128,7 +110,7 @@ export class Connection {
       return
     }
     if (message instanceof Uint8Array) this.socket.send(message, { binary: true })
-    else this.writeShared(message)
+    else writeSharedFrame(this.socket, message, this.sharedFramesFit)
     this.metrics.traffic.messagesSent++
     this.metrics.traffic.bytesSent += size
   }
@@ -174,6 +156,31 @@ export class Connection {
     clearTimeout(this.resumeTimer)
     clearTimeout(this.expiryTimer)
     for (const listener of this.closeListeners.splice(0)) listener()
+  }
+
+  private receive(frame: Buffer, isBinary: boolean): void {
+    if (this.closed || !this.handler) return
+    this.metrics.traffic.bytesReceived += frame.byteLength
+    if (!this.admit()) return
+    let message: IncomingMessage
+    try {
+      if (!isBinary) throw new ProtocolError('text frame')
+      message = decodeMessage(frame)
+    } catch (error) {
+      this.metrics.error('undecodable')
+      this.close(CloseCode.undecodable, 'undecodable frame', { detail: (error as Error).message, bytes: frame.byteLength })
+      return
+    }
+    this.metrics.received[MESSAGE_TYPE_LABEL[message.type]]++
+    try {
+      this.handler(message)
+    } catch (error) {
+      // The handler tells bad input from its own faults (rooms/room.ts); anything that still
+      // escapes is a fault of ours, and costs this socket only, never the process.
+      this.metrics.error('internal')
+      this.log.error({ room: this.room, err: error, type: message.type }, 'internal fault while handling a message')
+      this.close(CloseCode.internalError, 'internal error')
+    }
   }
 
   /** Count a message against the rate limit; false once the socket is closed for it. */

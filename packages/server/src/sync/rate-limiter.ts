@@ -22,6 +22,9 @@ export type RateVerdict = { action: 'read' } | { action: 'pause'; pauseMs: numbe
 
 const READ: RateVerdict = { action: 'read' }
 
+/** The default clock, shared: a closure per socket would cost memory for every idle connection. */
+const monotonicNow = (): number => performance.now()
+
 export class RateLimiter {
   private readonly now: () => number
   private tokens: number
@@ -30,7 +33,7 @@ export class RateLimiter {
   private limitedSince = 0
 
   constructor(private readonly options: RateLimiterOptions) {
-    this.now = options.now ?? (() => performance.now())
+    this.now = options.now ?? monotonicNow
     this.tokens = options.rate * 10
     this.lastRefill = this.now()
   }

@@ -60,16 +60,12 @@ export function canWriteSharedFrames(socket: WebSocket): boolean {
 }
 
 /**
- * A writer of shared frames to an open socket, bound to its internals once (they live as long as
- * the socket): the frame's bytes when ws's sender is idle, else the message through `ws.send`.
+ * Write a shared frame to an open socket: its bytes when ws's sender is idle, else the message
+ * through `ws.send`. `internalsFit` is `canWriteSharedFrames(socket)`, asked once per socket
+ * (its internals live as long as it does) rather than on every write to every recipient.
  */
-export function sharedFrameWriter(socket: WebSocket): (shared: SharedFrame) => void {
-  const internals = internalsOf(socket)
-  if (!internals) return (shared) => socket.send(shared.message, { binary: true })
-  const { _socket: raw, _sender: sender } = internals
-  const queue = sender._queue as unknown[]
-  return (shared) => {
-    if (sender._state === SENDER_IDLE && queue.length === 0) raw.write(shared.frame)
-    else socket.send(shared.message, { binary: true })
-  }
+export function writeSharedFrame(socket: WebSocket, shared: SharedFrame, internalsFit: boolean): void {
+  const { _socket: raw, _sender: sender } = socket as unknown as Required<WsInternals>
+  if (internalsFit && sender._state === SENDER_IDLE && (sender._queue as unknown[]).length === 0) raw.write(shared.frame)
+  else socket.send(shared.message, { binary: true })
 }
