@@ -2,7 +2,9 @@
  * Compaction folds a room's append log into one snapshot, merging on a worker thread while
  * appends go on. The document loaded after it equals the document before it, and updates appended
  * around it (in the same turn as the append that triggered it, while the worker merges, right
- * after it) all survive.
+ * after it) all survive. A room that hands its own state with its append (a loaded room with
+ * nothing else unstored) and is small gets that state as its snapshot in the same transaction,
+ * without the worker; a big one still goes to the worker.
  */
 import { join } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
@@ -11,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { createSqliteStorage, type SqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient } from './helpers/client.js'
 import { tempDir } from './helpers/cowrite-process.js'
-import { createRandom, int, randomEdit, testSeed } from './helpers/prng.js'
+import { createRandom, int, randomEdit, testSeed, type Random } from './helpers/prng.js'
 import { useScope } from './helpers/scope.js'
 import { startServer } from './helpers/server.js'
 import { waitUntil } from './helpers/wait.js'
@@ -181,5 +183,61 @@ describe('compaction', () => {
     const restarted = await startServer(scope, { storage: reopened })
     const fresh = await connectClient(scope, restarted.wsUrl, 'live')
     expect(fresh.text.toString(), `seed ${seed}`).toBe(text)
+  })
+})
+
+describe('compaction with the room\'s own state', () => {
+  /** Edits of `source` appended one per transaction, each handing the state after it. */
+  async function appendWithState(storage: SqliteStorage, source: Y.Doc, edits: number, random: Random): Promise<void> {
+    const text = source.getText('content')
+    for (let i = 0; i < edits; i++) {
+      const updates: Uint8Array[] = []
+      const collect = (update: Uint8Array) => updates.push(update)
+      source.on('update', collect)
+      randomEdit(random, text)
+      source.off('update', collect)
+      await storage.append([{ ...appendOf('r', updates, text.length), state: () => Y.encodeStateAsUpdate(source) }])
+    }
+  }
+
+  it('keeps a small room\'s state as its snapshot in the append that passes the threshold', async () => {
+    const seed = testSeed(31)
+    const random = createRandom(seed)
+    const storage = openStore(join(tempDir(scope), 'cowrite.db'), 20)
+    const source = new Y.Doc()
+    scope.defer(() => source.destroy())
+    await appendWithState(storage, source, 20, random)
+    expect(hasSnapshot(storage, 'r'), 'at the threshold: not yet').toBe(false)
+    await appendWithState(storage, source, 1, random)
+    // No waiting for a compaction: the append itself wrote it, after its own change.
+    expect(storage.db.prepare("SELECT upto FROM snapshots WHERE room = 'r'").get()).toEqual({ upto: 21 })
+    expect(logRows(storage, 'r')).toBe(0)
+    expect(await storage.load('r')).toHaveLength(1)
+    await appendWithState(storage, source, 5, random)
+    expectSameDocument(await loaded(storage, 'r'), source, seed)
+  })
+
+  it('sends a big room to the worker even with its state at hand', async () => {
+    const seed = testSeed(32)
+    const random = createRandom(seed)
+    const storage = openStore(join(tempDir(scope), 'cowrite.db'), 20)
+    const source = new Y.Doc()
+    scope.defer(() => source.destroy())
+    let asked = 0
+    const text = source.getText('content')
+    for (let i = 0; i < 22; i++) {
+      const updates: Uint8Array[] = []
+      const collect = (update: Uint8Array) => updates.push(update)
+      source.on('update', collect)
+      // A 300 KiB paste first (past the first checkpoint's 64 KiB at once), then typing.
+      if (i === 0) text.insert(0, 'z'.repeat(300 * 1024))
+      else randomEdit(random, text)
+      source.off('update', collect)
+      await storage.append([{ ...appendOf('r', updates, text.length), state: () => (asked++, Y.encodeStateAsUpdate(source)) }])
+    }
+    await storage.compactionsSettled()
+    expect(asked, 'over 256 KiB: merged on the worker, the state never encoded').toBe(0)
+    expect(hasSnapshot(storage, 'r')).toBe(true)
+    expectSameDocument(await loaded(storage, 'r'), source, seed)
   })
 })

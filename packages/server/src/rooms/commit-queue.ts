@@ -30,6 +30,8 @@ export interface Committable {
   readonly length: number
   /** The title once everything applied is stored. */
   title(): string | null
+  /** The whole document as one update (what is applied: stored once nothing is pending). */
+  encodedState(): Uint8Array
   /** Who made the updates of `origin`, for the history (asked once per origin per commit). */
   authorOf(origin: UpdateOrigin): ActivityUser
   /** `updates` are stored: relay them and report them. */
@@ -203,6 +205,8 @@ export class CommitQueue {
       changes: updates.map(({ update, origin }) => ({ update, author: room.authorOf(origin) })),
       length: room.length,
       title: room.title(),
+      // With nothing newer pending, what the room holds is exactly what this append stores.
+      state: this.pending.has(room) || this.failing.has(room) ? undefined : () => room.encodedState(),
     }))
     const started = performance.now()
     try {

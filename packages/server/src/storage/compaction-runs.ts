@@ -11,6 +11,8 @@ export interface CompactionRuns {
   schedule(rooms: readonly string[]): void
   /** Compact `room` now; resolves once its folded rows are replaced. */
   compact(room: string): Promise<void>
+  /** Whether a compaction of `room` is running (its rows read, its result not yet written). */
+  running(room: string): boolean
   /** Resolves once no compaction is running. */
   settled(): Promise<void>
   /** Resolves once no compaction of `room` is running (a deletion waits, so none writes after it). */
@@ -50,6 +52,7 @@ export function createCompactionRuns(fold: (room: string, scheduled: boolean) =>
         start(room, true).catch((error: unknown) => log?.error({ room, err: error }, 'storage compaction failed'))
       }
     },
+    running: (room) => running.has(room),
     compact(room) {
       const current = running.get(room)
       if (!current) return start(room, false)

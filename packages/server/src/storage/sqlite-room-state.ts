@@ -25,6 +25,8 @@ export interface RoomState {
   lastAt: number
   /** The change the snapshot stands after. */
   snapshotUpto: number
+  /** Size of the snapshot. */
+  snapshotBytes: number
   /** Bytes of the changes after the snapshot: the log a load replays. */
   logBytes: number
   /** The change the last checkpoint stands after. */
@@ -67,7 +69,7 @@ export interface RoomStates {
 
 export function createRoomStates(db: Database.Database, log?: Logger): RoomStates {
   const selectLast = db.prepare<[string], { id: number; at: number }>('SELECT id, at FROM changes WHERE room = ? ORDER BY id DESC LIMIT 1')
-  const selectSnapshot = db.prepare<[string], { upto: number }>('SELECT upto FROM snapshots WHERE room = ?')
+  const selectSnapshot = db.prepare<[string], { upto: number; bytes: number }>('SELECT upto, length(data) AS bytes FROM snapshots WHERE room = ?')
   const selectCheckpoint = db.prepare<[string], { upto: number; bytes: number }>(
     'SELECT upto, length(data) AS bytes FROM checkpoints WHERE room = ? ORDER BY upto DESC LIMIT 1',
   )
@@ -84,7 +86,8 @@ export function createRoomStates(db: Database.Database, log?: Logger): RoomState
 
   const read = (room: string): Tracked => {
     const last = selectLast.get(room)
-    const snapshotUpto = selectSnapshot.get(room)?.upto ?? 0
+    const snapshot = selectSnapshot.get(room)
+    const snapshotUpto = snapshot?.upto ?? 0
     const checkpoint = selectCheckpoint.get(room)
     const checkpointUpto = checkpoint?.upto ?? 0
     const row = selectRow.get(room)
@@ -93,6 +96,7 @@ export function createRoomStates(db: Database.Database, log?: Logger): RoomState
         lastId: last?.id ?? 0,
         lastAt: last?.at ?? 0,
         snapshotUpto,
+        snapshotBytes: snapshot?.bytes ?? 0,
         logBytes: selectBytesAfter.get(room, snapshotUpto)!.bytes,
         checkpointUpto,
         historyBytes: selectBytesAfter.get(room, checkpointUpto)!.bytes,

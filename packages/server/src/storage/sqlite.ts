@@ -28,10 +28,24 @@ export { SCHEMA_VERSION } from './sqlite-schema.js'
 /** Changes inserted per statement when a turn brings many: fewer calls into SQLite under a flood. */
 const INSERT_CHUNK = 16
 
+/**
+ * Largest room (its snapshot and the changes after it) a commit compacts with the room's own
+ * state, encoded on the event loop (about 4 ms for 168 KB of state): far cheaper than merging them
+ * again on the compactor's thread (26 ms to apply that state, plus each change), which bigger
+ * documents still use so the loop never stalls long.
+ */
+const STATE_ON_LOOP_BYTES = 256 * 1024
+
 export interface SqliteStorageOptions {
   /** The database file; its directory is created if missing. */
   path: string
-  /** Changes after the snapshot past which a room is compacted. Default 1000. */
+  /**
+   * Changes after the snapshot past which a room is compacted. Default 5000: a compaction costs
+   * about a load of the snapshot plus 5–7 µs per change (a 10,000-character document typed at
+   * random places: 168 KB of state, 26 ms to apply), so folding 5000 changes at a time instead
+   * of 1000 costs 13 instead of 37 µs per change, and a load replaying 5000 changes after the
+   * snapshot stays about as fast as one replaying 1000.
+   */
   compactAfterCount?: number
   /** Bytes of changes after the snapshot past which a room is compacted. Default 1 MiB. */
   compactAfterBytes?: number
@@ -87,7 +101,7 @@ export function createRoomReader(db: Database.Database): (room: string) => RoomR
 }
 
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
-  const compactAfterCount = options.compactAfterCount ?? 1000
+  const compactAfterCount = options.compactAfterCount ?? 5000
   const compactAfterBytes = options.compactAfterBytes ?? 1024 * 1024
   mkdirSync(dirname(options.path), { recursive: true })
   const db = new Database(options.path)
@@ -141,19 +155,26 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
    * checkpoint when one is due or asked for). Changes appended meanwhile stand after it.
    */
   const readForCompaction = db.transaction((room: string) => readRoom(room))
-  const writeCompaction = db.transaction((room: string, read: RoomRead, merged: Uint8Array, asked: boolean) => {
+  /**
+   * Keep `merged`, the state after change `upto`, as the snapshot (and as a checkpoint when one is
+   * due or `asked`); `bytesSince` are the bytes of the changes after it. Inside a transaction.
+   */
+  const keepState = (room: string, upto: number, merged: Uint8Array, bytesSince: number, asked: boolean) => {
     const state = states.get(room)
-    const bytesSince = state.logBytes - read.bytes
     const checkpoint = asked || needsCheckpoint(state.historyBytes - bytesSince, state.checkpointBytes)
-    upsertSnapshot.run(room, read.upto, merged)
-    if (checkpoint) insertCheckpoint.run(room, read.upto, merged)
-    state.snapshotUpto = read.upto
+    upsertSnapshot.run(room, upto, merged)
+    if (checkpoint) insertCheckpoint.run(room, upto, merged)
+    state.snapshotUpto = upto
+    state.snapshotBytes = merged.byteLength
     state.logBytes = bytesSince
     if (checkpoint) {
-      state.checkpointUpto = read.upto
+      state.checkpointUpto = upto
       state.historyBytes = bytesSince
       state.checkpointBytes = merged.byteLength
     }
+  }
+  const writeCompaction = db.transaction((room: string, read: RoomRead, merged: Uint8Array, asked: boolean) => {
+    keepState(room, read.upto, merged, states.get(room).logBytes - read.bytes, asked)
   })
   /** A checkpoint asked for when the snapshot already holds every change: the snapshot is kept as one. */
   const keepSnapshot = db.transaction((room: string, read: RoomRead) => {
@@ -211,6 +232,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     return at
   }
 
+  /**
+   * A room past a threshold is compacted: with its own state at hand and a small snapshot, at once
+   * in this transaction (the state stands after the changes just inserted); else on the
+   * compactor's thread, after the commit.
+   */
   const append = db.transaction((batch: readonly RoomAppend[]): string[] => {
     const now = Date.now()
     const toCompact: string[] = []
@@ -218,9 +244,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
       const at = insertRoomChanges(entry, now)
       states.summarize(entry.room, { length: entry.length, title: entry.title, updatedAt: at }, now)
       const state = states.get(entry.room)
-      if (state.lastId - state.snapshotUpto > compactAfterCount || state.logBytes > compactAfterBytes || needsCheckpoint(state.historyBytes, state.checkpointBytes)) {
-        toCompact.push(entry.room)
-      }
+      if (state.lastId - state.snapshotUpto <= compactAfterCount && state.logBytes <= compactAfterBytes && !needsCheckpoint(state.historyBytes, state.checkpointBytes)) continue
+      // The state is at most about the snapshot and the changes after it together.
+      const small = state.snapshotBytes + state.logBytes <= STATE_ON_LOOP_BYTES
+      if (entry.state && small && !compactions.running(entry.room)) keepState(entry.room, state.lastId, entry.state(), 0, false)
+      else toCompact.push(entry.room)
     }
     return toCompact
   })

@@ -20,6 +20,12 @@ export interface RoomAppend {
   changes: readonly Change[]
   length: number
   title: string | null
+  /**
+   * The room's whole state right after these changes, encoded on demand, when the caller holds
+   * exactly that (a loaded room with nothing else unstored): a store may keep it as its snapshot
+   * rather than merge the stored changes again.
+   */
+  state?: () => Uint8Array
 }
 
 /** What storage knows about a room without loading it. */
