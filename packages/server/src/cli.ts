@@ -114,7 +114,7 @@ async function openStorage(kind: string, dataDir: string, log: Logger, activityR
   const path = join(dataDir, 'cowrite.db')
   try {
     // Creates the data directory if missing.
-    return createSqliteStorage({ path, log, activityRetention, startCompactor: true })
+    return createSqliteStorage({ path, log, activityRetention })
   } catch (error) {
     if (error instanceof SchemaError) throw new StartupError(error.message)
     const code = (error as { code?: string }).code

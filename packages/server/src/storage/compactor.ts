@@ -29,11 +29,8 @@ interface Pending {
   reject(error: Error): void
 }
 
-/**
- * A compactor whose worker starts on first use (or at once with `start`) and never keeps the
- * process alive.
- */
-export function createCompactor(options: { start?: boolean } = {}): Compactor {
+/** A compactor whose worker starts on first use and never keeps the process alive. */
+export function createCompactor(): Compactor {
   let worker: Worker | undefined
   let nextId = 0
   const pending = new Map<number, Pending>()
@@ -60,8 +57,6 @@ export function createCompactor(options: { start?: boolean } = {}): Compactor {
     })
     return started
   }
-
-  if (options.start) worker = start()
 
   return {
     compact(updates) {

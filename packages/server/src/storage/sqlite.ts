@@ -51,11 +51,6 @@ export interface SqliteStorageOptions {
   compactAfterBytes?: number
   /** Activity events kept (oldest dropped). Default 100,000. */
   activityRetention?: number
-  /**
-   * Start the compaction thread now rather than at the first compaction (a server does: loading
-   * its modules takes a quarter of a second of CPU, better spent before anyone types).
-   */
-  startCompactor?: boolean
   /** Where compaction failures are reported (they never fail an append). */
   log?: Logger
 }
@@ -185,7 +180,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorag
     state.historyBytes = state.logBytes
     state.checkpointBytes = read.updates[0]!.byteLength
   })
-  const compactor = createCompactor({ start: options.startCompactor ?? false })
+  const compactor = createCompactor()
   const checkpointsAsked = new Set<string>()
   const compactions = createCompactionRuns(async (room) => {
     if (!db.open) return
