@@ -16,7 +16,9 @@ async function expectNothingSerious(page: Page): Promise<void> {
 
 for (const colorScheme of ['light', 'dark'] as const) {
   it(`the editor in ${colorScheme}: with text, the Share menu and the preview`, async () => {
-    const { page } = await openEditor(env, `${env.server.url}/r/axe-editor`, 'Ada')
+    // A room of its own: the other scheme's page would be a remote caret here, whose label axe
+    // may catch halfway through its fade (a contrast of the transition, not of the label).
+    const { page } = await openEditor(env, `${env.server.url}/r/axe-editor-${colorScheme}`, 'Ada')
     await page.emulateMedia({ colorScheme })
     await waitForStatus(page, 'synced')
     await page.evaluate(() => (window as any).cowrite.markdownLoaded)
