@@ -129,6 +129,15 @@ function someDocument(): { updates: Uint8Array[]; text: string } {
   return { updates, text }
 }
 
+/** The snapshot, log and activity tables of SQLite schema versions 1 and 2, as those releases created them. */
+const SQLITE_LOG_AND_ACTIVITY = `
+  CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
+  CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
+  CREATE INDEX updates_by_room ON updates (room, id);
+  CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE INDEX activity_by_room ON activity (room, id);
+`
+
 describe('a store of schema version 1', () => {
   it('(SQLite) is migrated with its document intact; history starts from what it held', async () => {
     const path = join(tempDir(scope), 'cowrite.db')
@@ -136,11 +145,7 @@ describe('a store of schema version 1', () => {
     db.exec(`
       CREATE TABLE rooms (name TEXT PRIMARY KEY, length INTEGER NOT NULL, updated_at INTEGER NOT NULL,
         log_count INTEGER NOT NULL DEFAULT 0, log_bytes INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
-      CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
-      CREATE INDEX updates_by_room ON updates (room, id);
-      CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
-      CREATE INDEX activity_by_room ON activity (room, id);
+      ${SQLITE_LOG_AND_ACTIVITY}
       PRAGMA user_version = 1;
     `)
     const { updates, text } = someDocument()
@@ -186,11 +191,7 @@ const SQLITE_VERSION_2 = `
   CREATE TABLE rooms (name TEXT PRIMARY KEY, length INTEGER NOT NULL, title TEXT, updated_at INTEGER NOT NULL,
     log_count INTEGER NOT NULL DEFAULT 0, log_bytes INTEGER NOT NULL DEFAULT 0,
     history_bytes INTEGER NOT NULL DEFAULT 0, checkpoint_bytes INTEGER NOT NULL DEFAULT 0);
-  CREATE TABLE snapshots (room TEXT PRIMARY KEY, data BLOB NOT NULL);
-  CREATE TABLE updates (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL);
-  CREATE INDEX updates_by_room ON updates (room, id);
-  CREATE TABLE activity (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data TEXT NOT NULL);
-  CREATE INDEX activity_by_room ON activity (room, id);
+  ${SQLITE_LOG_AND_ACTIVITY}
   CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, at INTEGER NOT NULL,
     author_name TEXT, author_color TEXT, data BLOB NOT NULL);
   CREATE INDEX changes_by_room ON changes (room, id);

@@ -2,9 +2,9 @@
  * The default store: one SQLite file (better-sqlite3, WAL, synchronous=NORMAL), so a document
  * survives `kill -9`. Every change is one row of the room's history (sqlite-schema.ts); a room's
  * snapshot stands after some change, and a load replays the changes after it. Once those pass a
- * count or a size, or a checkpoint is due, the room is compacted: merged on the compactor's
- * thread into a new snapshot, kept as a checkpoint too when the history calls for one
- * (storage/history.ts). When appends happen is the commit queue's business
+ * count or a size, or a checkpoint is due, the room is compacted into a new snapshot, kept as a
+ * checkpoint too when the history calls for one (storage/history.ts): a small room in the append's
+ * own transaction, from the state its caller holds; a bigger one merged on the compactor's thread. When appends happen is the commit queue's business
  * (rooms/commit-queue.ts); this module makes each batch one transaction that writes the changes
  * and, now and then, a room's summary (sqlite-room-state.ts).
  */

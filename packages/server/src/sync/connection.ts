@@ -158,6 +158,7 @@ export class Connection {
     for (const listener of this.closeListeners.splice(0)) listener()
   }
 
+  /** One frame from the socket: counted, rate-limited, decoded whole, then handed to the handler. */
   private receive(frame: Buffer, isBinary: boolean): void {
     if (this.closed || !this.handler) return
     this.metrics.traffic.bytesReceived += frame.byteLength
