@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest'
 import { createSqliteStorage, type SqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient } from './helpers/client.js'
 import { tempDir } from './helpers/cowrite-process.js'
-import { createRandom, int, randomEdit, testSeed, type Random } from './helpers/prng.js'
+import { createRandom, int, randomEdit, testSeed } from './helpers/prng.js'
 import { useScope } from './helpers/scope.js'
 import { startServer } from './helpers/server.js'
 import { waitUntil } from './helpers/wait.js'
@@ -187,16 +187,25 @@ describe('compaction', () => {
 })
 
 describe('compaction with the room\'s own state', () => {
-  /** Edits of `source` appended one per transaction, each handing the state after it. */
-  async function appendWithState(storage: SqliteStorage, source: Y.Doc, edits: number, random: Random): Promise<void> {
+  /**
+   * `edits` edits of `source` (`edit`, random by default), appended one per transaction, each
+   * handing the state after it (through `state`, counted by the caller if it likes).
+   */
+  async function appendWithState(
+    storage: SqliteStorage,
+    source: Y.Doc,
+    edits: number,
+    edit: (text: Y.Text, index: number) => void,
+    state: () => Uint8Array = () => Y.encodeStateAsUpdate(source),
+  ): Promise<void> {
     const text = source.getText('content')
     for (let i = 0; i < edits; i++) {
       const updates: Uint8Array[] = []
       const collect = (update: Uint8Array) => updates.push(update)
       source.on('update', collect)
-      randomEdit(random, text)
+      edit(text, i)
       source.off('update', collect)
-      await storage.append([{ ...appendOf('r', updates, text.length), state: () => Y.encodeStateAsUpdate(source) }])
+      await storage.append([{ ...appendOf('r', updates, text.length), state }])
     }
   }
 
@@ -206,14 +215,15 @@ describe('compaction with the room\'s own state', () => {
     const storage = openStore(join(tempDir(scope), 'cowrite.db'), 20)
     const source = new Y.Doc()
     scope.defer(() => source.destroy())
-    await appendWithState(storage, source, 20, random)
+    const typing = (text: Y.Text) => randomEdit(random, text)
+    await appendWithState(storage, source, 20, typing)
     expect(hasSnapshot(storage, 'r'), 'at the threshold: not yet').toBe(false)
-    await appendWithState(storage, source, 1, random)
+    await appendWithState(storage, source, 1, typing)
     // No waiting for a compaction: the append itself wrote it, after its own change.
     expect(storage.db.prepare("SELECT upto FROM snapshots WHERE room = 'r'").get()).toEqual({ upto: 21 })
     expect(logRows(storage, 'r')).toBe(0)
     expect(await storage.load('r')).toHaveLength(1)
-    await appendWithState(storage, source, 5, random)
+    await appendWithState(storage, source, 5, typing)
     expectSameDocument(await loaded(storage, 'r'), source, seed)
   })
 
@@ -224,17 +234,9 @@ describe('compaction with the room\'s own state', () => {
     const source = new Y.Doc()
     scope.defer(() => source.destroy())
     let asked = 0
-    const text = source.getText('content')
-    for (let i = 0; i < 22; i++) {
-      const updates: Uint8Array[] = []
-      const collect = (update: Uint8Array) => updates.push(update)
-      source.on('update', collect)
-      // A 300 KiB paste first (past the first checkpoint's 64 KiB at once), then typing.
-      if (i === 0) text.insert(0, 'z'.repeat(300 * 1024))
-      else randomEdit(random, text)
-      source.off('update', collect)
-      await storage.append([{ ...appendOf('r', updates, text.length), state: () => (asked++, Y.encodeStateAsUpdate(source)) }])
-    }
+    // A 300 KiB paste first (past the first checkpoint's 64 KiB at once), then typing.
+    const pasteThenType = (text: Y.Text, i: number) => (i === 0 ? text.insert(0, 'z'.repeat(300 * 1024)) : randomEdit(random, text))
+    await appendWithState(storage, source, 22, pasteThenType, () => (asked++, Y.encodeStateAsUpdate(source)))
     await storage.compactionsSettled()
     expect(asked, 'over 256 KiB: merged on the worker, the state never encoded').toBe(0)
     expect(hasSnapshot(storage, 'r')).toBe(true)
